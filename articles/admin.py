@@ -1,0 +1,65 @@
+from django.contrib import admin
+
+from .models import Fetch, Outlet, Quote, QuoteCheck, Snapshot, Source
+
+
+@admin.register(Outlet)
+class OutletAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "homepage"]
+    search_fields = ["name", "domain"]
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "outlet", "liveness", "last_checked_at", "next_check_at"]
+    list_filter = ["liveness", "outlet"]
+    search_fields = ["url", "title"]
+    autocomplete_fields = ["outlet"]
+    # Monitoring state is written by the checker, never by hand.
+    readonly_fields = [
+        "liveness", "liveness_detail", "dead_signals", "first_dead_signal_at", "last_checked_at",
+        "last_changed_at", "lease_until", "lease_owner", "attempts", "etag", "last_modified",
+        "current_snapshot", "added_by", "added_at",
+    ]  # fmt: skip
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system writes: visible to staff, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["source", "captured_at", "extractor"]
+    exclude = ["raw_html"]
+
+
+@admin.register(Fetch)
+class FetchAdmin(ReadOnlyAdmin):
+    list_display = ["source", "slot", "status_code", "outcome", "verdict", "elapsed_ms"]
+    list_filter = ["outcome", "verdict"]
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "source", "status", "captured_at"]
+    list_filter = ["status"]
+    search_fields = ["exact"]
+    raw_id_fields = ["source", "snapshot", "supersedes", "last_check"]
+    readonly_fields = ["status", "last_check"]
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return obj is None and super().has_change_permission(request, obj)  # quotes are immutable
+
+
+@admin.register(QuoteCheck)
+class QuoteCheckAdmin(ReadOnlyAdmin):
+    list_display = ["quote", "status", "score", "checked_at"]

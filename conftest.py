@@ -1,0 +1,59 @@
+"""Shared fixtures: users by role, and disputes at each step of the workflow."""
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+# Playwright's sync API runs an event loop in the test thread; the Django ORM calls made from the
+# same thread (fixtures, assertions) are still synchronous, so this is safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _user(username: str, *groups: str) -> User:
+    user = User.objects.create_user(
+        username=username, password="correct horse battery", email=f"{username}@example.org"
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+@pytest.fixture
+def editor(db: None) -> User:
+    return _user("editor", "editors")
+
+
+@pytest.fixture
+def other_editor(db: None) -> User:
+    return _user("other-editor", "editors")
+
+
+@pytest.fixture
+def reviewer(db: None) -> User:
+    return _user("reviewer", "reviewers")
+
+
+@pytest.fixture
+def editor_reviewer(db: None) -> User:
+    """Someone in both roles: may write disputes and review others', never their own."""
+    return _user("editor-reviewer", "editors", "reviewers")
+
+
+@pytest.fixture
+def draft(editor: User):
+    from disputes.tests.factories import ready_for_review
+
+    return ready_for_review(created_by=editor, last_edited_by=editor)
+
+
+@pytest.fixture
+def in_review(draft, editor: User):
+    draft.submit(by=editor)
+    return draft
+
+
+@pytest.fixture
+def published(in_review, reviewer: User):
+    in_review.publish(by=reviewer, note="Matches the ministry statement")
+    return in_review

@@ -1,0 +1,549 @@
+"""The journalism: who speaks, what they said where, the disputes that link a claim to its rebuttals,
+and the review workflow that decides what readers see (DESIGN §3, §4).
+
+Only the transition methods on `Dispute` change `state`; each one is a conditional UPDATE on
+(state, version), so two people acting at once give one success and one clear conflict, and each
+leaves an `Event`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Quote, Source
+
+User = settings.AUTH_USER_MODEL
+CLAIM_MAX_LENGTH = 75  # ClaimReview's claimReviewed should stay under 75 characters
+
+
+class TransitionError(Exception):
+    """A workflow step that cannot happen; the message says why, in words for the person who tried."""
+
+
+class InvalidTransition(TransitionError):
+    pass
+
+
+class FourEyesViolation(TransitionError):
+    pass
+
+
+class StaleDispute(TransitionError):
+    """Someone else changed the dispute since this person loaded it."""
+
+
+class Actor(models.Model):
+    """A person or organisation that speaks."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.PERSON)
+    role = models.CharField(max_length=200, blank=True, help_text="e.g. foreign ministry spokesperson")
+    organisation = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="members")
+    wikidata_qid = models.CharField(max_length=20, blank=True, help_text="e.g. Q42")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "organisation"], name="actor_unique_in_organisation"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(organisation__isnull=True), name="actor_unique_without_organisation"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="actor_name_not_empty"),
+            models.CheckConstraint(condition=Q(wikidata_qid="") | Q(wikidata_qid__regex=r"^Q[1-9][0-9]*$"),
+                                   name="actor_wikidata_qid_format"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation.name})" if self.organisation_id else self.name
+
+    def clean(self) -> None:
+        if self.organisation_id and self.organisation_id == self.pk:
+            raise ValidationError({"organisation": "An actor cannot be its own organisation."})
+
+
+class Statement(models.Model):
+    """An attributed assertion as it appears in one source."""
+
+    class Attribution(models.TextChoices):
+        DIRECT_QUOTE = "direct_quote", "Direct quote"
+        PARAPHRASE = "paraphrase", "Paraphrase"
+        ANONYMOUS_OFFICIALS = "anonymous_officials", "Anonymous sources"
+        OUTLET_REPORTING = "outlet_reporting", "The outlet's own reporting"
+
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="statements")
+    speaker = models.ForeignKey(Actor, on_delete=models.PROTECT, null=True, blank=True, related_name="statements")
+    attribution = models.CharField(max_length=30, choices=Attribution, default=Attribution.DIRECT_QUOTE)
+    stated_on = models.DateField(null=True, blank=True, help_text="When it was said or first published")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["stated_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(speaker__isnull=False) | Q(attribution__in=["anonymous_officials", "outlet_reporting"]),
+                name="statement_quote_has_a_speaker",
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = self.speaker.name if self.speaker_id else self.get_attribution_display()  # type: ignore[attr-defined]
+        return f"{who}: {self.quote}"
+
+
+class DisputeQuerySet(models.QuerySet["Dispute"]):
+    def public(self) -> DisputeQuerySet:
+        """Disputes readers can see: approved at least once (withdrawn ones stay up as notices)."""
+        return self.filter(public_revision__isnull=False)
+
+    def in_review(self) -> DisputeQuerySet:
+        return self.filter(state=Dispute.State.IN_REVIEW)
+
+
+class Dispute(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        REJECTED = "rejected", "Rejected"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Resolution(models.TextChoices):
+        UNRESOLVED = "unresolved", "Unresolved"
+        DENIED = "denied", "Denied by the subject"
+        CONTRADICTED = "contradicted", "Contradicted by evidence"
+        CORRECTED = "corrected", "Corrected by the outlet"
+        RETRACTED = "retracted", "Retracted by the outlet"
+        CONFIRMED = "confirmed", "Confirmed"
+
+    slug = models.SlugField(max_length=80, unique=True, allow_unicode=False)
+    claim_text = models.CharField(max_length=CLAIM_MAX_LENGTH, help_text="The claim in one short, neutral sentence")
+    summary = models.TextField(blank=True)
+    context = models.TextField(blank=True)
+    resolution = models.CharField(max_length=20, choices=Resolution, default=Resolution.UNRESOLVED)
+    state = models.CharField(max_length=20, choices=State, default=State.DRAFT, db_index=True)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped by every change")
+    needs_recheck = models.BooleanField(default=False)
+    recheck_reason = models.CharField(max_length=500, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    last_edited_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="First publication")
+    public_revision = models.ForeignKey(
+        "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="What readers see: the latest approved revision",
+    )  # fmt: skip
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        permissions = [("review_dispute", "Can approve, reject or withdraw disputes")]
+        constraints = [
+            # Four-eyes, enforced by the database as well as by the permission check.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("created_by")),
+                name="dispute_approver_is_not_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("last_edited_by")),
+                name="dispute_approver_is_not_last_editor",
+            ),
+            models.CheckConstraint(condition=~Q(claim_text=""), name="dispute_claim_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(state="published") | Q(public_revision__isnull=False),
+                name="dispute_published_has_revision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.claim_text
+
+    def get_absolute_url(self) -> str:
+        return reverse("disputes:dispute-detail", args=[self.slug])
+
+    # --- workflow -----------------------------------------------------------------------------
+
+    def _transition(
+        self,
+        *,
+        to: str,
+        allowed_from: Iterable[str],
+        by: AbstractBaseUser | None,
+        kind: str,
+        note: str = "",
+        public: bool = False,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        """Move to `to` with a conditional UPDATE on state and version, and record an Event."""
+        allowed_from = list(allowed_from)
+        if self.state not in allowed_from:
+            raise InvalidTransition(
+                f"A dispute that is {self.get_state_display().lower()} cannot be {kind.replace('_', ' ')}."  # type: ignore[attr-defined]
+            )
+        now = timezone.now()
+        changes = {"state": to, "updated_at": now, **(fields or {})}
+        # Conditional UPDATE: someone else may have acted on this dispute since it was loaded.
+        updated = Dispute.objects.filter(pk=self.pk, state__in=allowed_from, version=self.version).update(
+            version=F("version") + 1, **changes
+        )
+        if not updated:
+            raise StaleDispute("Someone else changed this dispute a moment ago. Reload it to see what they did.")
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.version += 1
+        Event.objects.create(dispute=self, actor=by, kind=kind, note=note, public=public, data={"state": to})
+
+    def _check_four_eyes(self, by: AbstractBaseUser) -> None:
+        if by.pk in {self.created_by_id, self.last_edited_by_id}:
+            raise FourEyesViolation("You wrote or last edited this dispute, so another reviewer must decide on it.")
+
+    def _require_comment(self, comment: str, what: str) -> str:
+        comment = (comment or "").strip()
+        if not comment:
+            raise InvalidTransition(f"Say why you {what}: the editor needs to know what to do next.")
+        return comment
+
+    def submission_problems(self) -> list[str]:
+        """List what stops this dispute from going to review, in words for the editor."""
+        problems = []
+        links = list(self.links.select_related("statement__quote__source"))
+        roles = {link.role for link in links}
+        if DisputeLink.Role.APPEARANCE not in roles:
+            problems.append("Add at least one appearance of the claim.")
+        if DisputeLink.Role.REBUTTAL not in roles:
+            problems.append("Add at least one rebuttal.")
+        unsnapshotted = sorted(
+            {link.statement.quote.source.url for link in links if not link.statement.quote.source.current_snapshot_id}
+        )
+        for url in unsnapshotted:
+            problems.append(f"We have no copy of {url} yet: fetch it before submitting.")
+        return problems
+
+    @transaction.atomic
+    def submit(self, *, by: AbstractBaseUser, note: str = "") -> None:
+        """Send the dispute to reviewers."""
+        problems = self.submission_problems()
+        if problems:
+            raise InvalidTransition(" ".join(problems))
+        self._transition(
+            to=self.State.IN_REVIEW,
+            allowed_from=[self.State.DRAFT, self.State.CHANGES_REQUESTED],
+            by=by,
+            kind="submitted",
+            note=note,
+        )
+
+    @transaction.atomic
+    def request_changes(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """Send the dispute back to its editor with a comment."""
+        comment = self._require_comment(comment, "are asking for changes")
+        self._check_four_eyes(by)
+        version = self.version
+        self._transition(
+            to=self.State.CHANGES_REQUESTED, allowed_from=[self.State.IN_REVIEW], by=by,
+            kind="changes_requested", note=comment,
+        )  # fmt: skip
+        Review.objects.create(
+            dispute=self, dispute_version=version, reviewer=by, decision=Review.Decision.REQUEST_CHANGES,
+            comment=comment,
+        )  # fmt: skip
+
+    @transaction.atomic
+    def reject(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """Decide the dispute should not be published as it stands."""
+        comment = self._require_comment(comment, "are rejecting it")
+        self._check_four_eyes(by)
+        version = self.version
+        self._transition(to=self.State.REJECTED, allowed_from=[self.State.IN_REVIEW], by=by, kind="rejected",
+                         note=comment)  # fmt: skip
+        Review.objects.create(
+            dispute=self, dispute_version=version, reviewer=by, decision=Review.Decision.REJECT, comment=comment
+        )
+
+    @transaction.atomic
+    def publish(self, *, by: AbstractBaseUser, note: str = "") -> Revision:
+        """Approve the dispute as it stands and show it to readers."""
+        self._check_four_eyes(by)
+        if self.state != self.State.IN_REVIEW:
+            raise InvalidTransition(
+                f"Only a dispute in review can be published; this one is {self.get_state_display().lower()}."  # type: ignore[attr-defined]
+            )
+        version = self.version
+        revision = Revision.objects.create(
+            dispute=self, dispute_version=version, data=self.frozen(), approved_by=by,
+            author=self.created_by, editor=self.last_edited_by,
+        )  # fmt: skip
+        now = timezone.now()
+        first = self.published_at is None
+        self._transition(
+            to=self.State.PUBLISHED, allowed_from=[self.State.IN_REVIEW], by=by,
+            kind="published" if first else "republished", note=note, public=True,
+            fields={"approved_by": by, "public_revision": revision, "published_at": self.published_at or now,
+                    "needs_recheck": False, "recheck_reason": ""},
+        )  # fmt: skip
+        Review.objects.create(
+            dispute=self, dispute_version=version, reviewer=by, decision=Review.Decision.APPROVE, comment=note
+        )
+        return revision
+
+    @transaction.atomic
+    def start_revision(self, *, by: AbstractBaseUser, note: str = "") -> None:
+        """Open a published dispute for editing; readers keep the last approved revision meanwhile."""
+        if self.public_revision_id is None:
+            raise InvalidTransition("Only a published dispute can be revised.")
+        self._transition(
+            to=self.State.DRAFT, allowed_from=[self.State.PUBLISHED, self.State.REJECTED], by=by,
+            kind="revision_started", note=note,
+        )  # fmt: skip
+
+    @transaction.atomic
+    def withdraw(self, *, by: AbstractBaseUser, reason: str) -> None:
+        """Take a published dispute down; its page stays up as a withdrawal notice."""
+        reason = self._require_comment(reason, "are withdrawing it")
+        self._transition(
+            to=self.State.WITHDRAWN, allowed_from=[self.State.PUBLISHED], by=by, kind="withdrawn",
+            note=reason, public=True, fields={"withdrawal_reason": reason},
+        )  # fmt: skip
+
+    @transaction.atomic
+    def flag_for_recheck(self, *, reason: str, by: AbstractBaseUser | None = None) -> bool:
+        """Mark a published dispute whose sources changed; return False if it was already flagged."""
+        updated = Dispute.objects.filter(pk=self.pk, public_revision__isnull=False, needs_recheck=False).update(
+            needs_recheck=True, recheck_reason=reason[:500], version=F("version") + 1, updated_at=timezone.now()
+        )
+        if not updated:
+            return False
+        self.refresh_from_db(fields=["needs_recheck", "recheck_reason", "version", "updated_at"])
+        Event.objects.create(dispute=self, actor=by, kind="flagged", note=reason, public=True)
+        return True
+
+    @transaction.atomic
+    def reconfirm(self, *, by: AbstractBaseUser, note: str = "") -> None:
+        """Clear the re-check flag after a reviewer has looked at what changed."""
+        self._check_four_eyes(by)
+        updated = Dispute.objects.filter(pk=self.pk, needs_recheck=True, version=self.version).update(
+            needs_recheck=False, recheck_reason="", version=F("version") + 1, updated_at=timezone.now()
+        )
+        if not updated:
+            raise StaleDispute("This dispute is not flagged any more, or someone else changed it. Reload it.")
+        self.refresh_from_db(fields=["needs_recheck", "recheck_reason", "version", "updated_at"])
+        Event.objects.create(dispute=self, actor=by, kind="reconfirmed", note=note, public=True)
+
+    @transaction.atomic
+    def update_content(self, *, by: AbstractBaseUser, version: int, **fields: Any) -> None:
+        """Save an editor's changes to the text, refusing a save based on a stale version."""
+        editable = {"claim_text", "summary", "context", "resolution"}
+        unknown = set(fields) - editable
+        if unknown:
+            raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+        if self.state not in {self.State.DRAFT, self.State.CHANGES_REQUESTED}:
+            raise InvalidTransition("Start a new revision before editing a dispute that is in review or published.")
+        now = timezone.now()
+        updated = Dispute.objects.filter(
+            pk=self.pk, version=version, state__in=[self.State.DRAFT, self.State.CHANGES_REQUESTED]
+        ).update(version=F("version") + 1, last_edited_by=by, updated_at=now, **fields)
+        if not updated:
+            raise StaleDispute("Someone else saved this dispute after you opened it. Reload to see their changes.")
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.version = version + 1
+        self.last_edited_by = by  # type: ignore[assignment]
+        self.updated_at = now
+        Event.objects.create(dispute=self, actor=by, kind="edited", data={"fields": sorted(fields)})
+
+    # --- publication ----------------------------------------------------------------------------
+
+    def frozen(self) -> dict[str, Any]:
+        """Return the dispute as readers will see it, as plain JSON data for a Revision."""
+        links = self.links.select_related(
+            "statement__quote__source__outlet", "statement__speaker__organisation"
+        ).order_by("position", "pk")
+        return {
+            "claim_text": self.claim_text,
+            "summary": self.summary,
+            "context": self.context,
+            "resolution": self.resolution,
+            "links": [link.frozen() for link in links],
+        }
+
+
+class DisputeLink(models.Model):
+    """The edge between a dispute and a statement, with its own role and note."""
+
+    class Role(models.TextChoices):
+        APPEARANCE = "appearance", "Appearance of the claim"
+        REBUTTAL = "rebuttal", "Rebuttal"
+        SUPPORT = "support", "Supporting evidence"
+        CONTEXT = "context", "Context"
+        CORRECTION = "correction", "Correction notice"
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="links")
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="links")
+    role = models.CharField(max_length=20, choices=Role)
+    note = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["dispute", "statement"], name="link_statement_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.statement}"  # type: ignore[attr-defined]
+
+    def frozen(self) -> dict[str, Any]:
+        statement, quote = self.statement, self.statement.quote
+        source = quote.source
+        speaker = statement.speaker
+        return {
+            "role": self.role,
+            "note": self.note,
+            "attribution": statement.attribution,
+            "stated_on": statement.stated_on.isoformat() if statement.stated_on else None,
+            "speaker": None
+            if speaker is None
+            else {
+                "name": speaker.name,
+                "role": speaker.role,
+                "kind": speaker.kind,
+                "organisation": speaker.organisation.name if speaker.organisation_id else "",
+                "wikidata_qid": speaker.wikidata_qid,
+            },
+            "quote": {"id": quote.pk, "exact": quote.exact, "prefix": quote.prefix, "suffix": quote.suffix},
+            "source": {
+                "id": source.pk,
+                "url": source.url,
+                "title": source.title,
+                "outlet": source.outlet.name if source.outlet_id else "",
+                "outlet_homepage": source.outlet.homepage if source.outlet_id else "",
+                "published_at": source.published_at.isoformat() if source.published_at else None,
+            },
+        }
+
+
+class Review(models.Model):
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        REQUEST_CHANGES = "request_changes", "Changes requested"
+        REJECT = "reject", "Rejected"
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="reviews")
+    dispute_version = models.PositiveIntegerField()
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute", "dispute_version"],
+                condition=Q(decision="approve"),
+                name="review_one_approval_per_version",
+            ),
+            models.CheckConstraint(condition=Q(decision="approve") | ~Q(comment=""), name="review_comment_required"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} v{self.dispute_version}"  # type: ignore[attr-defined]
+
+
+class Revision(models.Model):
+    """A frozen copy of a dispute as approved. Public pages render the latest one."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="revisions")
+    dispute_version = models.PositiveIntegerField()
+    data = models.JSONField()
+    approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    editor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "dispute_version"], name="revision_once_per_version"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("author")),
+                name="revision_approver_is_not_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("editor")),
+                name="revision_approver_is_not_editor",
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.dispute} (v{self.dispute_version})"
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("Events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("Events are append-only.")
+
+
+class Event(models.Model):
+    """Append-only history of what happened to a dispute or a source. `actor` empty = the system."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=40)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    public = models.BooleanField(default=False, help_text="Shown on the public timeline")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dispute__isnull=False) | Q(source__isnull=False), name="event_is_about_something"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("Events are append-only.")
+
+    PUBLIC_WORDING = {
+        "published": "Published",
+        "republished": "Updated and approved again",
+        "withdrawn": "Withdrawn",
+        "flagged": "A cited source changed; under re-check",
+        "reconfirmed": "Re-checked and confirmed",
+        "imported": "Imported",
+    }
+
+    @property
+    def public_text(self) -> str:
+        return self.PUBLIC_WORDING.get(self.kind, self.kind.replace("_", " ").capitalize())

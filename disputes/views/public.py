@@ -1,0 +1,9 @@
+from django.http import HttpRequest, HttpResponse
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("")
+
+
+def dispute_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return HttpResponse("")
