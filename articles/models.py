@@ -229,7 +229,8 @@ class Quote(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(exact=""), name="quote_exact_not_empty"),
             models.CheckConstraint(
-                condition=Q(start__isnull=True, end__isnull=True) | Q(start__isnull=False, end__gt=models.F("start")),
+                condition=Q(start__isnull=True, end__isnull=True)
+                | Q(start__isnull=False, end__isnull=False, end__gt=models.F("start")),
                 name="quote_position_is_a_span",
             ),
         ]

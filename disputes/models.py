@@ -285,6 +285,13 @@ class Dispute(models.Model):
             raise InvalidTransition(
                 f"Only a dispute in review can be published; this one is {self.get_state_display().lower()}."  # type: ignore[attr-defined]
             )
+        # Lock the row first: a second reviewer approving at the same moment waits here, then finds
+        # the version moved on and gets a clear conflict instead of a duplicate revision.
+        claimed = Dispute.objects.select_for_update().filter(
+            pk=self.pk, state=self.State.IN_REVIEW, version=self.version
+        )
+        if not claimed.exists():
+            raise StaleDispute("Someone else decided on this dispute a moment ago. Reload it to see what they did.")
         version = self.version
         revision = Revision.objects.create(
             dispute=self, dispute_version=version, data=self.frozen(), approved_by=by,

@@ -377,7 +377,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(
                     models.Q(("end__isnull", True), ("start__isnull", True)),
-                    models.Q(("end__gt", models.F("start")), ("start__isnull", False)),
+                    models.Q(("end__gt", models.F("start")), ("end__isnull", False), ("start__isnull", False)),
                     _connector="OR",
                 ),
                 name="quote_position_is_a_span",
