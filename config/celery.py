@@ -12,7 +12,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The embedded broker keeps its messages in folders that must exist before the first message.
-for _key in ("data_folder_in", "data_folder_out", "processed_folder"):
+for _key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
     _folder = (app.conf.broker_transport_options or {}).get(_key)
     if _folder:
         Path(_folder).mkdir(parents=True, exist_ok=True)

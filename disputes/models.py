@@ -375,6 +375,68 @@ class Dispute(models.Model):
         self.updated_at = now
         Event.objects.create(dispute=self, actor=by, kind="edited", data={"fields": sorted(fields)})
 
+    @transaction.atomic
+    def restore_imported(
+        self,
+        *,
+        state: str,
+        published_at: Any = None,
+        withdrawal_reason: str = "",
+        needs_recheck: bool = False,
+        recheck_reason: str = "",
+        changed: Iterable[str] = (),
+    ) -> bool:
+        """Put the dispute in the state an import file gives it; return False when nothing differed.
+
+        `published_at` is an aware datetime, or None to keep the first publication time. `changed`
+        names what the importer has already written (content fields, links), so that one Event
+        records the whole import. An import is the system's act (actor None) and skips review:
+        a published or withdrawn dispute gets a Revision of its content as it now stands, because
+        public pages render only revisions. Nothing is written when the dispute already matches, so
+        importing the same file twice leaves no trace.
+        """
+        if state not in self.State.values:
+            raise InvalidTransition(f"“{state}” is not a state a dispute can be in.")
+        shown = state in {self.State.PUBLISHED, self.State.WITHDRAWN}
+        if shown and published_at is None:
+            published_at = self.published_at or timezone.now()
+        wanted = {
+            "state": state,
+            "published_at": published_at,
+            "withdrawal_reason": withdrawal_reason,
+            "needs_recheck": needs_recheck,
+            "recheck_reason": recheck_reason,
+        }
+        fields: dict[str, Any] = {name: value for name, value in wanted.items() if getattr(self, name) != value}
+        revision = None
+        if shown:
+            data = self.frozen()
+            if self.public_revision_id is None or self.public_revision.data != data:  # type: ignore[union-attr]
+                revision = Revision.objects.create(
+                    dispute=self, dispute_version=self.version, data=data, approved_by=None,
+                    author=self.created_by, editor=self.last_edited_by,
+                )  # fmt: skip
+                fields["public_revision"] = revision
+        names = sorted(set(changed) | set(fields))
+        if not names:
+            return False
+        now = timezone.now()
+        # Conditional UPDATE: someone may have acted on this dispute while the import ran.
+        updated = Dispute.objects.filter(pk=self.pk, version=self.version).update(
+            version=F("version") + 1, updated_at=now, **fields
+        )
+        if not updated:
+            raise StaleDispute("Someone else changed this dispute during the import. Run the import again.")
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.version += 1
+        self.updated_at = now
+        Event.objects.create(
+            dispute=self, actor=None, kind="imported", public=revision is not None,
+            data={"state": state, "fields": names},
+        )  # fmt: skip
+        return True
+
     # --- publication ----------------------------------------------------------------------------
 
     def frozen(self) -> dict[str, Any]:
@@ -546,7 +608,7 @@ class Event(models.Model):
         "published": "Published",
         "republished": "Updated and approved again",
         "withdrawn": "Withdrawn",
-        "flagged": "A cited source changed; under re-check",
+        "flagged": "Flagged for re-check",
         "reconfirmed": "Re-checked and confirmed",
         "imported": "Imported",
     }

@@ -146,8 +146,12 @@ class Card:
 
     @property
     def who(self) -> str:
-        """Name the speaker, or say how the statement is attributed ("Anonymous sources")."""
-        return self.speaker["name"] if self.speaker else self.attribution_label
+        """Name the speaker; else the outlet, for its own reporting; else the attribution ("Anonymous sources")."""
+        if self.speaker:
+            return self.speaker["name"]
+        if self.attribution == Statement.Attribution.OUTLET_REPORTING and self.outlet:
+            return self.outlet
+        return self.attribution_label
 
     @property
     def who_detail(self) -> str:
@@ -164,8 +168,10 @@ class Card:
 
     @property
     def attribution_note(self) -> str:
-        """Say how a named speaker's words are reported, unless it is a direct quote."""
+        """Say how the words are reported, unless it is plain from `who` (a direct quote, anonymous sources)."""
         if self.speaker and self.attribution != Statement.Attribution.DIRECT_QUOTE:
+            return self.attribution_label
+        if not self.speaker and self.who == self.outlet:
             return self.attribution_label
         return ""
 
@@ -258,7 +264,10 @@ def _claim_author(card: Card) -> dict[str, Any] | None:
     """Name who made the claim: the speaker if named, otherwise the outlet that reported it."""
     if card.speaker:
         is_organisation = card.speaker.get("kind") == "organisation"
-        author: dict[str, Any] = {"@type": "Organization" if is_organisation else "Person", "name": card.speaker["name"]}
+        author: dict[str, Any] = {
+            "@type": "Organization" if is_organisation else "Person",
+            "name": card.speaker["name"],
+        }
         if card.speaker.get("role") and not is_organisation:
             author["jobTitle"] = card.speaker["role"]
         if card.speaker.get("organisation"):
