@@ -191,14 +191,19 @@ class Quote(models.Model):
     """
 
     class Status(models.TextChoices):
-        UNCHECKED = "unchecked", "Not yet checked"
-        PRESENT = "present", "Present"
+        NOT_CHECKED = "not_checked", "Not yet checked"
+        PRESENT = "present", "Present as captured"
+        PRESENT_MOVED = "present_moved", "Present, in another part of the article"
+        PRESENT_NORMALISED = "present_normalised", "Present (only punctuation, case or spacing differ)"
         AMBIGUOUS = "ambiguous", "Present more than once"
-        EDITED = "edited", "Edited"
-        EDITED_SUBSTANTIVE = "edited_substantive", "Edited in substance"
+        EDITED = "edited", "Reworded"
+        EDITED_SUBSTANTIVE = "edited_substantive", "Changed in substance"
         UNCERTAIN = "uncertain", "Cannot be located with confidence"
         GONE = "gone", "Removed from the article"
         GONE_WITH_PAGE = "gone_with_page", "Gone with the page"
+
+    # Statuses that mean the passage still reads as captured: these never flag a dispute.
+    UNCHANGED_STATUSES = frozenset({Status.PRESENT, Status.PRESENT_MOVED, Status.PRESENT_NORMALISED})
 
     MAX_LENGTH = 5000
     CONTEXT_LENGTH = 32
@@ -221,7 +226,7 @@ class Quote(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by",
         help_text="The earlier wording this quote replaces, when an editor accepted an edit",
     )  # fmt: skip
-    status = models.CharField(max_length=20, choices=Status, default=Status.UNCHECKED)
+    status = models.CharField(max_length=20, choices=Status, default=Status.NOT_CHECKED)
     last_check = models.ForeignKey("QuoteCheck", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:

@@ -261,6 +261,9 @@ else:
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True  # safe because every task is idempotent
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -268,8 +271,31 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Every minute, queue a check for each source whose next_check_at has passed. Due-ness lives in
+    # the database, so if the broker loses messages the next tick queues them again.
+    "enqueue-due-sources": {"task": "articles.tasks.enqueue_due_sources", "schedule": 60.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Fetching other websites (articles/fetching.py, DESIGN §5.4). Private and loopback networks are
+# refused unless listed here (tests and local demos only); a system check forbids that in production.
+FETCH_ALLOWED_NETWORKS = env_list("FETCH_ALLOWED_NETWORKS", [])
+FETCH_ALLOW_PRIVATE_IN_PRODUCTION = env_bool("FETCH_ALLOW_PRIVATE_IN_PRODUCTION", False)
+FETCH_ALLOWED_PORTS = [int(port) for port in env_list("FETCH_ALLOWED_PORTS", ["80", "443"])]
+FETCH_CONTACT_URL = os.environ.get("FETCH_CONTACT_URL", SITE_URL + "/")
+FETCH_USER_AGENT = f"CounterclaimBot/0.1 (+{FETCH_CONTACT_URL}; checks pages cited in published disputes)"
+FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 5 * 1024 * 1024)
+FETCH_CONNECT_TIMEOUT = env_int("FETCH_CONNECT_TIMEOUT", 5)
+FETCH_READ_TIMEOUT = env_int("FETCH_READ_TIMEOUT", 10)
+FETCH_TOTAL_TIMEOUT = env_int("FETCH_TOTAL_TIMEOUT", 30)
+FETCH_MAX_REDIRECTS = 5
+# Politeness per registrable domain (DESIGN §5.3): at most one request in flight, and this gap.
+FETCH_MIN_GAP_SECONDS = env_int("FETCH_MIN_GAP_SECONDS", 5)
+# Re-check pipeline (DESIGN §5): a lease outlives the task's hard time limit.
+CHECK_LEASE_SECONDS = env_int("CHECK_LEASE_SECONDS", 300)
+CHECK_MAX_ATTEMPTS = env_int("CHECK_MAX_ATTEMPTS", 5)
+DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 200)
 
 LOGGING = {
     "version": 1,
