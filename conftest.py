@@ -1,5 +1,6 @@
 """Shared fixtures: users by role, and disputes at each step of the workflow."""
 
+import importlib
 import os
 
 import pytest
@@ -10,7 +11,23 @@ from django.contrib.auth.models import Group, User
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def ensure_roles() -> None:
+    """Recreate what migrations made (content types, permissions, the two groups) if a test emptied it.
+
+    Transactional tests (browser, worker) end by emptying every table; serialized rollback is meant
+    to put the rows back, but does not always (seen after the threaded politeness tests).
+    """
+    if Group.objects.filter(name__in=["editors", "reviewers"]).count() == 2:
+        return
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    importlib.import_module("disputes.migrations.0002_groups").create_groups(apps, None)
+
+
 def _user(username: str, *groups: str) -> User:
+    ensure_roles()
     user = User.objects.create_user(
         username=username, password="correct horse battery", email=f"{username}@example.org"
     )

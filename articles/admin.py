@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Fetch, Outlet, Quote, QuoteCheck, Snapshot, Source
+from .models import DomainThrottle, Fetch, Heartbeat, Outlet, Quote, QuoteCheck, RobotsTxt, Snapshot, Source
 
 
 @admin.register(Outlet)
@@ -63,3 +63,18 @@ class QuoteAdmin(admin.ModelAdmin):
 @admin.register(QuoteCheck)
 class QuoteCheckAdmin(ReadOnlyAdmin):
     list_display = ["quote", "status", "score", "checked_at"]
+
+
+@admin.register(RobotsTxt)
+class RobotsTxtAdmin(ReadOnlyAdmin):
+    list_display = ["origin", "status_code", "expires_at"]
+
+
+@admin.register(DomainThrottle)
+class DomainThrottleAdmin(ReadOnlyAdmin):
+    list_display = ["domain", "holder", "held_until", "next_allowed_at"]
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ["name", "at"]

@@ -95,5 +95,6 @@ def trim_unchanged(pieces: list[Piece], keep: int = 160) -> list[Piece]:
         head = "" if index == 0 else piece.text[:keep]
         tail = "" if index == last else piece.text[-keep:]
         # The first run needs no head and the last no tail: there is nothing before or after them.
-        trimmed.append(Piece((head + ELLIPSIS + tail).strip(" ")))
+        marker = ELLIPSIS.lstrip() if not head else ELLIPSIS.rstrip() if not tail else ELLIPSIS
+        trimmed.append(Piece(head + marker + tail))
     return trimmed

@@ -7,10 +7,12 @@ sends a signal (articles.signals) and `disputes` listens.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .urlnorm import normalise_url, registrable_domain
@@ -78,6 +80,17 @@ class Source(models.Model):
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     current_snapshot = models.ForeignKey("Snapshot", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    failures = models.PositiveSmallIntegerField(default=0, help_text="Failed checks in a row; the next one backs off")
+    last_unconditional_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last full GET without validators: at least weekly, because validators lie"
+    )
+    # Second-fetch confirmation (DESIGN §5.9): what the last check suspected, and what disputes were told.
+    pending_change = models.JSONField(
+        default=dict, blank=True, help_text="Suspected changes awaiting a confirming fetch: liveness and quote statuses"
+    )
+    flagged_liveness = models.CharField(
+        max_length=20, choices=Liveness, blank=True, help_text="The liveness the disputes citing this were last told of"
+    )
 
     objects = SourceQuerySet.as_manager()
 
@@ -98,6 +111,105 @@ class Source(models.Model):
         domain = registrable_domain(url)
         outlet, _ = Outlet.objects.get_or_create(domain=domain, defaults={"name": domain})
         return cls.objects.get_or_create(url=url, defaults={"outlet": outlet, "added_by": added_by})
+
+    @property
+    def label(self) -> str:
+        """Name the article for a sentence: "The Kyiv Independent article (11 Nov 2024)"."""
+        name = self.outlet.name if self.outlet_id else ""
+        if not name:
+            what = f"The article at {self.url}"
+        elif name.lower().startswith("the "):
+            what = f"{name} article"
+        else:
+            what = f"The {name} article"
+        if self.published_at:
+            day = timezone.localtime(self.published_at)
+            what += f" ({day.day} {day:%b %Y})"
+        return what
+
+    # --- the re-check pipeline (DESIGN §5): lease, schedule, record -------------------------------
+
+    @classmethod
+    def claim(cls, source_id: int, owner: str, *, lease_seconds: int) -> bool:
+        """Take the lease on a source for one check; return False when another worker holds it.
+
+        The owner is the Celery task id, which a redelivered message keeps: a task redelivered after
+        its worker died takes its own lease back at once instead of waiting for it to expire.
+        """
+        now = timezone.now()
+        # Conditional UPDATE: another worker may have claimed this source a moment ago.
+        claimed = (
+            cls.objects.filter(pk=source_id)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner))
+            .update(lease_until=now + dt.timedelta(seconds=lease_seconds), lease_owner=owner,
+                    attempts=models.F("attempts") + 1)
+        )  # fmt: skip
+        return bool(claimed)
+
+    def release_lease(self, owner: str, *, count_attempt: bool = True) -> None:
+        """Give the lease back; `count_attempt=False` when the check stepped aside without failing."""
+        changes: dict[str, object] = {"lease_until": None, "lease_owner": ""}
+        if not count_attempt:
+            changes["attempts"] = Greatest(models.F("attempts") - 1, 0)
+        Source.objects.filter(pk=self.pk, lease_owner=owner).update(**changes)
+
+    def postpone(self, until: dt.datetime) -> None:
+        """Keep the dispatcher away until `until`: a retry of this check is already queued for then."""
+        Source.objects.filter(pk=self.pk).update(next_check_at=until)
+        self.next_check_at = until
+
+    @transaction.atomic
+    def record_check(
+        self,
+        *,
+        fetch: Fetch,
+        snapshot: Snapshot | None,
+        quote_checks: list[QuoteCheck],
+        quotes: list[Quote],
+        changes: dict[str, Any],
+        announce_liveness: str = "",
+        announce_quotes: list[tuple[Quote, QuoteCheck | None]] | None = None,
+    ) -> Fetch:
+        """Write one check: its Fetch, a new Snapshot, QuoteChecks, quotes' and the source's new state.
+
+        The caller holds the lease; it is given back here. `quotes` are those whose state changed.
+
+        Raises IntegrityError when this (source, slot) was recorded already (a redelivered task):
+        everything is rolled back, so a check is written once. Confirmed changes are announced with
+        the signals of `articles.signals` inside the same transaction, so a flag is never lost
+        between the record and the announcement.
+        """
+        from . import signals
+
+        if snapshot is not None and snapshot.pk is None:
+            snapshot.source = self
+            snapshot.save(force_insert=True)
+        fetch.source, fetch.snapshot = self, snapshot
+        fetch.save(force_insert=True)  # a duplicate slot fails here, and the transaction undoes the rest
+        for check in quote_checks:
+            check.fetch = fetch
+        if quote_checks:
+            QuoteCheck.objects.bulk_create(quote_checks)
+        by_quote = {check.quote_id: check for check in quote_checks}
+        for quote in quotes:
+            check = by_quote.get(quote.pk)
+            if check is not None and check.status != Quote.Status.NOT_CHECKED:
+                quote.last_check = check
+        if quotes:
+            Quote.objects.bulk_update(quotes, Quote.PIPELINE_FIELDS)
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.attempts, self.lease_until, self.lease_owner = 0, None, ""
+        # The check is written: give the lease back in the same statement.
+        Source.objects.filter(pk=self.pk).update(attempts=0, lease_until=None, lease_owner="", **changes)
+        if announce_quotes:
+            signals.quote_status_changed.send(
+                sender=Source, source=self, fetch=fetch,
+                changes=[signals.QuoteChange(quote, quote.status, check) for quote, check in announce_quotes],
+            )  # fmt: skip
+        if announce_liveness:
+            signals.source_changed.send(sender=Source, source=self, fetch=fetch, liveness=announce_liveness)
+        return fetch
 
     @property
     def state_text(self) -> str:
@@ -157,6 +269,18 @@ class Fetch(models.Model):
         CHANGED = "changed", "Changed"
         ERROR = "error", "Error"
 
+    class Tier(models.TextChoices):
+        """How the content compared with our copy, cheapest test first (DESIGN §5.7)."""
+
+        FIRST = "first", "First copy"
+        NOT_MODIFIED = "not_modified", "Not modified (304)"
+        SAME_RAW = "same_raw", "Same bytes"
+        MARKUP_NOISE = "markup_noise", "Markup only: the text is the same"
+        COSMETIC = "cosmetic", "Cosmetic: only case, punctuation or spacing"
+        FLIP_FLOP = "flip_flop", "Back to a version we had seen"
+        CHANGED = "changed", "Text changed"
+        NEEDS_RENDER = "needs_render", "Text could not be read (JavaScript page or extraction failure)"
+
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="fetches")
     slot = models.DateTimeField(help_text="The scheduled check this attempt belongs to")
     started_at = models.DateTimeField(default=timezone.now)
@@ -173,6 +297,10 @@ class Fetch(models.Model):
     error_class = models.CharField(max_length=100, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     verdict = models.CharField(max_length=20, choices=Source.Liveness, blank=True)
+    detail = models.CharField(max_length=500, blank=True, help_text="The verdict in words")
+    tier = models.CharField(max_length=20, choices=Tier, blank=True, help_text="How the content compared")
+    raw_sha256 = models.CharField(max_length=64, blank=True)
+    manual = models.BooleanField(default=False, help_text="Asked for by a person (“check now”), not the schedule")
     snapshot = models.ForeignKey(Snapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="fetches")
 
     class Meta:
@@ -205,6 +333,15 @@ class Quote(models.Model):
     # Statuses that mean the passage still reads as captured: these never flag a dispute.
     UNCHANGED_STATUSES = frozenset({Status.PRESENT, Status.PRESENT_MOVED, Status.PRESENT_NORMALISED})
 
+    # Statuses a confirmed re-check announces to the disputes citing the quote (DESIGN §5.9).
+    FLAGGED_STATUSES = frozenset(
+        {Status.EDITED, Status.EDITED_SUBSTANTIVE, Status.UNCERTAIN, Status.GONE, Status.GONE_WITH_PAGE,
+         Status.AMBIGUOUS}
+    )  # fmt: skip
+    # What a re-check may write on a quote: its state, and the context of a quote imported with only
+    # its exact words. Never `exact`, and never a prefix, suffix or position an editor captured.
+    PIPELINE_FIELDS = ["status", "last_check", "flagged_status", "prefix", "suffix", "start", "end", "snapshot"]
+
     MAX_LENGTH = 5000
     CONTEXT_LENGTH = 32
 
@@ -228,6 +365,9 @@ class Quote(models.Model):
     )  # fmt: skip
     status = models.CharField(max_length=20, choices=Status, default=Status.NOT_CHECKED)
     last_check = models.ForeignKey("QuoteCheck", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    flagged_status = models.CharField(
+        max_length=20, choices=Status, blank=True, help_text="The status the disputes citing this were last told of"
+    )
 
     class Meta:
         ordering = ["source_id", "start", "pk"]
@@ -242,6 +382,17 @@ class Quote(models.Model):
 
     def __str__(self) -> str:
         return f"“{self.exact[:60]}”"
+
+    @property
+    def needs_context(self) -> bool:
+        """Say whether the quote came with only its exact words (an import), so a check may add context."""
+        return not self.prefix and not self.suffix and self.start is None
+
+    def excerpt(self, length: int = 60) -> str:
+        """Return the start of the passage for a sentence, cut at a word."""
+        if len(self.exact) <= length:
+            return self.exact
+        return self.exact[:length].rsplit(" ", 1)[0] + " …"
 
 
 class QuoteCheck(models.Model):
@@ -267,3 +418,48 @@ class QuoteCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quote} → {self.status}"
+
+
+class DomainThrottle(models.Model):
+    """One site's turn for fetching, in the embedded mode without Redis (articles.politeness)."""
+
+    domain = models.CharField(max_length=253, unique=True)
+    holder = models.CharField(max_length=200, blank=True)
+    held_until = models.DateTimeField(null=True, blank=True)
+    next_allowed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class RobotsTxt(models.Model):
+    """A site's robots.txt as we last read it, kept for a day (articles.robots)."""
+
+    origin = models.CharField(max_length=300, unique=True, help_text="scheme://host[:port]")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: no answer")
+    body = models.TextField(blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.origin}/robots.txt"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran, for /healthz: "dispatcher" is the beat's enqueue_due_sources."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def beat(cls, name: str) -> None:
+        """Record that the job `name` ran just now."""
+        cls.objects.update_or_create(name=name, defaults={"at": timezone.now()})
+
+    @classmethod
+    def last(cls, name: str) -> dt.datetime | None:
+        """Return when the job `name` last ran, or None."""
+        return cls.objects.filter(name=name).values_list("at", flat=True).first()

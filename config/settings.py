@@ -248,9 +248,13 @@ CONTENT_SECURITY_POLICY = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if PRODUCTION and not REDIS_URL:
     raise ImproperlyConfigured("REDIS_URL must be set when COUNTERCLAIM_ENV=production")
+# Visibility timeout: a message not acknowledged in this time is delivered again. It must exceed the
+# hard time limit plus the longest retry countdown (CHECK_RETRY_MAX_SECONDS), reference §A.1.
+CELERY_VISIBILITY_TIMEOUT = 60 * 60
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 else:
     _queue_dir = VAR_DIR / "celery"  # config/celery.py creates the folders
     CELERY_BROKER_URL = "filesystem://"
@@ -271,6 +275,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# After a lost broker connection, stop the orphaned copy of a late-acked task instead of running it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 500  # memory hygiene for HTML parsing
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every minute, queue a check for each source whose next_check_at has passed. Due-ness lives in
     # the database, so if the broker loses messages the next tick queues them again.
@@ -295,6 +303,13 @@ FETCH_MIN_GAP_SECONDS = env_int("FETCH_MIN_GAP_SECONDS", 5)
 # Re-check pipeline (DESIGN §5): a lease outlives the task's hard time limit.
 CHECK_LEASE_SECONDS = env_int("CHECK_LEASE_SECONDS", 300)
 CHECK_MAX_ATTEMPTS = env_int("CHECK_MAX_ATTEMPTS", 5)
+# Transient failures (5xx, timeouts) are retried this many times within a slot, after a jittered
+# exponential countdown starting at the base and capped at the max, before they are recorded.
+CHECK_TRANSIENT_RETRIES = env_int("CHECK_TRANSIENT_RETRIES", 3)
+CHECK_RETRY_BASE_SECONDS = env_int("CHECK_RETRY_BASE_SECONDS", 30)
+CHECK_RETRY_MAX_SECONDS = env_int("CHECK_RETRY_MAX_SECONDS", 600)
+# A worker sleeps this long at most for a busy site's turn, then hands the task back with a countdown.
+CHECK_POLITENESS_BLOCK_SECONDS = env_int("CHECK_POLITENESS_BLOCK_SECONDS", 2)
 DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 200)
 
 LOGGING = {

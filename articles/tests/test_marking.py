@@ -43,3 +43,6 @@ def test_long_unchanged_runs_are_trimmed_to_their_context() -> None:
     assert trimmed[3].text == "x" * 10 + " … " + "x" * 10
     assert trimmed[5].text == "x" * 10 + " …"
     assert trim_unchanged([Piece(long, quoted=True)], keep=10)[0].text == long  # quotes are never cut
+    # The spaces at the edges of a run are text, not padding: keep them.
+    spaced = trim_unchanged([Piece("a", "delete"), Piece(" " + long + " "), Piece("b", "insert")], keep=10)
+    assert spaced[1].text.startswith(" x") and spaced[1].text.endswith("x ")

@@ -4,8 +4,6 @@ Screenshots go to test-artifacts/ (git-ignored) for a person to look at.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,63 +13,12 @@ from playwright import sync_api
 from articles.tests.factories import OutletFactory
 from disputes.models import Actor, Dispute, DisputeLink, Revision, Statement
 from disputes.tests.factories import ActorFactory, DisputeFactory, add_link
+from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots
 
 # serialized_rollback: put back what migrations created (the groups) after each test empties the tables.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 REBUTTAL = "Reports that the Ukrainian side was informed in advance of the alleged call are false."
-
-OpenPage = Callable[..., tuple["sync_api.Page", list[str]]]
-
-
-def save_screenshots(page: "sync_api.Page", name: str) -> None:
-    """Save the whole page, and on a phone also screen-sized slices a person can read."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-    width, height = page.viewport_size["width"], page.viewport_size["height"]
-    if width >= 1000:
-        return
-    total = page.evaluate("document.documentElement.scrollHeight")
-    for n, top in enumerate(range(0, total, height), start=1):
-        clip = {"x": 0, "y": top, "width": width, "height": min(height, total - top)}
-        page.screenshot(path=ARTIFACTS / f"{name}-{n}.png", clip=clip, full_page=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator["sync_api.Browser"]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"The browser tests need Debian's Chromium at {CHROMIUM}: scripts/ensure-test-services installs it."
-        )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_page(browser: "sync_api.Browser", live_server) -> Iterator[OpenPage]:  # type: ignore[no-untyped-def]
-    """Open a path in a fresh context; return the page and every console error or page error it logs."""
-    contexts = []
-
-    def open_(path: str, device: dict) -> tuple["sync_api.Page", list[str]]:
-        context = browser.new_context(**device)
-        contexts.append(context)
-        page = context.new_page()
-        problems: list[str] = []
-        # A CSP violation (inline script or style, a foreign host) shows up as a console error.
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(live_server.url + path)
-        return page, problems
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.source_list, name="source-list"),
+    path("<int:pk>/", views.source_detail, name="source-detail"),
+    path("<int:pk>/check/", views.source_check_now, name="source-check-now"),
+]

@@ -1,0 +1,117 @@
+"""The desk's view of sources: what we hold of each page, how it changed, and where the quotes stand.
+
+One URL answers both a plain request (the full page) and an htmx request (the `source-panel`
+fragment, which polls itself while a check is pending and stops with 286 when it is done).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from . import diffing, tasks
+from .marking import mark_diff, mark_text, trim_unchanged
+from .models import Snapshot, Source
+
+FETCHES_SHOWN = 30
+SOURCES_PER_PAGE = 50
+HTMX_STOP_POLLING = 286
+
+
+def _desk(view):  # type: ignore[no-untyped-def]
+    """Let in signed-in editors and reviewers (anyone who may view sources)."""
+    return login_required(permission_required("articles.view_source", raise_exception=True)(view))
+
+
+@require_safe
+@_desk
+def source_list(request: HttpRequest) -> HttpResponse:
+    """List every tracked source with its state and how many quotes it carries."""
+    sources = Source.objects.select_related("outlet").annotate(quote_count=Count("quotes")).order_by("-added_at")
+    page = Paginator(sources, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "articles/source_list.html", {"page": page})
+
+
+@require_safe
+@_desk
+def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a source: its state, versions, a word diff between any two, its quotes and its fetch log."""
+    source = get_object_or_404(Source.objects.select_related("outlet", "current_snapshot"), pk=pk)
+    context = _panel_context(request, source, poll_url=request.get_full_path())
+    if getattr(request, "htmx", False):
+        response = render(request, "articles/source_detail.html#source-panel", context)
+        if not context["pending"]:
+            response.status_code = HTMX_STOP_POLLING
+        return response
+    return render(request, "articles/source_detail.html", context)
+
+
+@require_POST
+@_desk
+def source_check_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a check of this source ahead of its schedule (politeness rules still apply)."""
+    source = get_object_or_404(Source, pk=pk)
+    tasks.queue_check_now(source.pk)
+    if getattr(request, "htmx", False):
+        source.refresh_from_db()
+        context = _panel_context(request, source, poll_url=reverse("articles:source-detail", args=[source.pk]))
+        return render(request, "articles/source_detail.html#source-panel", context)
+    messages.info(request, "A check is queued; this page shows the result when it is done.")
+    return redirect("articles:source-detail", pk=source.pk)
+
+
+def check_pending(source: Source) -> bool:
+    """Tell whether a check of this source is queued or running right now."""
+    now = timezone.now()
+    leased = source.lease_until is not None and source.lease_until > now
+    queued = source.next_check_at is not None and source.next_check_at <= now
+    return leased or queued
+
+
+def _panel_context(request: HttpRequest, source: Source, *, poll_url: str) -> dict[str, object]:
+    snapshots = list(source.snapshots.only("pk", "captured_at", "extractor", "correction_notices", "raw_sha256"))
+    quotes = list(source.quotes.select_related("last_check").order_by("start", "pk"))
+    passages = [q.exact for q in quotes] + [q.last_check.matched_text for q in quotes if q.last_check_id]
+    current = source.current_snapshot
+    diff = _diff(request, snapshots, passages)
+    fetches = source.fetches.select_related("snapshot").order_by("-started_at")[:FETCHES_SHOWN]
+    return {
+        "source": source,
+        "pending": check_pending(source),
+        "poll_url": poll_url,  # the panel polls the page's own address while a check is pending
+        "snapshots": snapshots,
+        "quotes": quotes,
+        "text_pieces": mark_text(current.main_text, passages) if current else [],
+        "diff": diff,
+        "fetches": fetches,
+    }
+
+
+def _diff(request: HttpRequest, snapshots: list[Snapshot], passages: list[str]) -> dict[str, object] | None:
+    """Build the word diff the reader asked for (?from=&to=), or between the last two versions."""
+    if len(snapshots) < 2:
+        return None
+    by_pk = {snapshot.pk: snapshot for snapshot in snapshots}
+    try:
+        old_pk = int(request.GET.get("from", snapshots[1].pk))
+        new_pk = int(request.GET.get("to", snapshots[0].pk))
+    except ValueError:
+        old_pk, new_pk = snapshots[1].pk, snapshots[0].pk
+    if old_pk not in by_pk or new_pk not in by_pk:
+        old_pk, new_pk = snapshots[1].pk, snapshots[0].pk
+    texts = dict(Snapshot.objects.filter(pk__in=[old_pk, new_pk]).values_list("pk", "main_text"))
+    old_text, new_text = texts[old_pk], texts[new_pk]
+    chunks = [(chunk.op, chunk.text) for chunk in diffing.word_diff(old_text, new_text)]
+    return {
+        "old": by_pk[old_pk],
+        "new": by_pk[new_pk],
+        "pieces": trim_unchanged(mark_diff(chunks, old_text, new_text, passages)),
+        "identical": old_text == new_text,
+    }

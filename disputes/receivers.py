@@ -1,0 +1,62 @@
+"""Flag the published disputes whose sources changed (DESIGN §5.9).
+
+`articles` announces a confirmed change with a signal (articles.signals) and knows nothing of
+disputes; here each public dispute citing the quote or the page is flagged for re-check with a
+reason in words, and one Event records the change on the source's own history. These receivers run
+inside the transaction that records the confirming check.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.dispatch import receiver
+
+from articles import signals
+from articles.models import Fetch, Source
+
+from .models import Dispute, DisputeLink, Event
+
+
+def _public_disputes() -> Any:
+    # Readers see every approved dispute that is not withdrawn, including one whose next revision
+    # is in progress (its public page still shows the last approved revision).
+    return Dispute.objects.public().exclude(state=Dispute.State.WITHDRAWN)
+
+
+@receiver(signals.quote_status_changed, dispatch_uid="disputes.flag_for_quote_changes")
+def flag_disputes_citing_quotes(
+    sender: type, *, source: Source, fetch: Fetch, changes: list[signals.QuoteChange], **kwargs: Any
+) -> None:
+    """Flag every public dispute that cites one of the changed quotes, once, with the reasons."""
+    by_quote = {change.quote.pk: change for change in changes}
+    reasons: dict[int, list[str]] = defaultdict(list)
+    disputes: dict[int, Dispute] = {}
+    links = (
+        DisputeLink.objects.filter(statement__quote__in=by_quote, dispute__in=_public_disputes())
+        .select_related("dispute", "statement")
+        .order_by("dispute_id", "position", "pk")
+    )
+    for link in links:
+        disputes.setdefault(link.dispute_id, link.dispute)
+        reason = by_quote[link.statement.quote_id].reason
+        if reason not in reasons[link.dispute_id]:
+            reasons[link.dispute_id].append(reason)
+    flagged = [pk for pk, dispute in disputes.items() if dispute.flag_for_recheck(reason="; ".join(reasons[pk]) + ".")]
+    Event.objects.create(
+        source=source, kind="quotes_changed", note="; ".join(change.reason for change in changes) + ".",
+        data={"fetch": fetch.pk, "quotes": {str(c.quote.pk): c.status for c in changes}, "flagged": flagged},
+    )  # fmt: skip
+
+
+@receiver(signals.source_changed, dispatch_uid="disputes.flag_for_source_changes")
+def flag_disputes_citing_source(sender: type, *, source: Source, fetch: Fetch, liveness: str, **kwargs: Any) -> None:
+    """Flag every public dispute that cites the page, once, saying what became of it."""
+    reason = signals.source_reason(source, liveness)
+    disputes = _public_disputes().filter(links__statement__quote__source=source).distinct().order_by("pk")
+    flagged = [dispute.pk for dispute in disputes if dispute.flag_for_recheck(reason=reason + ".")]
+    Event.objects.create(
+        source=source, kind="source_changed", note=reason + ".",
+        data={"fetch": fetch.pk, "liveness": liveness, "final_url": source.final_url, "flagged": flagged},
+    )  # fmt: skip
