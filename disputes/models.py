@@ -8,14 +8,14 @@ leaves an `Event`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -110,6 +110,33 @@ class DisputeQuerySet(models.QuerySet["Dispute"]):
 
     def in_review(self) -> DisputeQuerySet:
         return self.filter(state=Dispute.State.IN_REVIEW)
+
+    @transaction.atomic
+    def flag_for_recheck(self, reasons: Mapping[int, str], *, by: AbstractBaseUser | None = None) -> list[int]:
+        """Flag these public disputes (id → reason) that are not flagged yet; return the ids flagged.
+
+        Three statements whatever the number of disputes, so a re-check of a source cited by many
+        disputes costs the same as one cited by a single dispute.
+        """
+        # Lock the rows first: a flag raised at the same moment elsewhere must not write a second Event.
+        ids = list(
+            self.filter(pk__in=list(reasons), public_revision__isnull=False, needs_recheck=False)
+            .select_for_update()
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return []
+        Dispute.objects.filter(pk__in=ids).update(
+            needs_recheck=True,
+            recheck_reason=Case(*[When(pk=pk, then=Value(reasons[pk][:500])) for pk in ids]),
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        Event.objects.bulk_create(
+            [Event(dispute_id=pk, actor=by, kind="flagged", note=reasons[pk], public=True) for pk in ids]
+        )
+        return ids
 
 
 class Dispute(models.Model):
@@ -329,16 +356,11 @@ class Dispute(models.Model):
             note=reason, public=True, fields={"withdrawal_reason": reason},
         )  # fmt: skip
 
-    @transaction.atomic
     def flag_for_recheck(self, *, reason: str, by: AbstractBaseUser | None = None) -> bool:
         """Mark a published dispute whose sources changed; return False if it was already flagged."""
-        updated = Dispute.objects.filter(pk=self.pk, public_revision__isnull=False, needs_recheck=False).update(
-            needs_recheck=True, recheck_reason=reason[:500], version=F("version") + 1, updated_at=timezone.now()
-        )
-        if not updated:
+        if not Dispute.objects.filter(pk=self.pk).flag_for_recheck({self.pk: reason}, by=by):
             return False
         self.refresh_from_db(fields=["needs_recheck", "recheck_reason", "version", "updated_at"])
-        Event.objects.create(dispute=self, actor=by, kind="flagged", note=reason, public=True)
         return True
 
     @transaction.atomic

@@ -32,18 +32,16 @@ def flag_disputes_citing_quotes(
     """Flag every public dispute that cites one of the changed quotes, once, with the reasons."""
     by_quote = {change.quote.pk: change for change in changes}
     reasons: dict[int, list[str]] = defaultdict(list)
-    disputes: dict[int, Dispute] = {}
     links = (
         DisputeLink.objects.filter(statement__quote__in=by_quote, dispute__in=_public_disputes())
-        .select_related("dispute", "statement")
         .order_by("dispute_id", "position", "pk")
+        .values_list("dispute_id", "statement__quote_id")
     )
-    for link in links:
-        disputes.setdefault(link.dispute_id, link.dispute)
-        reason = by_quote[link.statement.quote_id].reason
-        if reason not in reasons[link.dispute_id]:
-            reasons[link.dispute_id].append(reason)
-    flagged = [pk for pk, dispute in disputes.items() if dispute.flag_for_recheck(reason="; ".join(reasons[pk]) + ".")]
+    for dispute_id, quote_id in links:
+        reason = by_quote[quote_id].reason
+        if reason not in reasons[dispute_id]:
+            reasons[dispute_id].append(reason)
+    flagged = Dispute.objects.flag_for_recheck({pk: "; ".join(texts) + "." for pk, texts in reasons.items()})
     Event.objects.create(
         source=source, kind="quotes_changed", note="; ".join(change.reason for change in changes) + ".",
         data={"fetch": fetch.pk, "quotes": {str(c.quote.pk): c.status for c in changes}, "flagged": flagged},
@@ -54,8 +52,8 @@ def flag_disputes_citing_quotes(
 def flag_disputes_citing_source(sender: type, *, source: Source, fetch: Fetch, liveness: str, **kwargs: Any) -> None:
     """Flag every public dispute that cites the page, once, saying what became of it."""
     reason = signals.source_reason(source, liveness)
-    disputes = _public_disputes().filter(links__statement__quote__source=source).distinct().order_by("pk")
-    flagged = [dispute.pk for dispute in disputes if dispute.flag_for_recheck(reason=reason + ".")]
+    citing = _public_disputes().filter(links__statement__quote__source=source).values_list("pk", flat=True)
+    flagged = Dispute.objects.flag_for_recheck(dict.fromkeys(citing, reason + "."))
     Event.objects.create(
         source=source, kind="source_changed", note=reason + ".",
         data={"fetch": fetch.pk, "liveness": liveness, "final_url": source.final_url, "flagged": flagged},

@@ -544,10 +544,18 @@ def _queries_for_a_check(server: HTTPServer, citing: int, editor, reviewer, asse
             check(source)
         counts.append(len(captured))
     assert Source.objects.get(pk=source.pk).pending_change["quotes"]
+    # The second fetch agrees: this check flags every citing dispute, still in bounded queries.
+    with assert_max(MAX_QUERIES_PER_FLAGGING_CHECK) as captured:
+        check(source)
+    counts.append(len(captured))
+    assert (
+        Dispute.objects.filter(needs_recheck=True, links__statement__quote__source=source).distinct().count() == citing
+    )
     return counts
 
 
 MAX_QUERIES_PER_CHECK = 14  # 12 statements + BEGIN and COMMIT of the record
+MAX_QUERIES_PER_FLAGGING_CHECK = 24
 
 
 @pytest.mark.django_db
