@@ -44,12 +44,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         .values_list("next_check_at", flat=True)
         .first()
     )
+    overdue = max((now - oldest_due).total_seconds(), 0) if oldest_due else 0
     has_sources = oldest_due is not None or Source.objects.exists()
-    stale = has_sources and (last_run is None or now - last_run > DISPATCHER_STALE_AFTER)
+    if last_run is None:
+        # A fresh install: beat's first tick comes a minute after start. Only a source left waiting
+        # longer than the dispatcher's grace period says the dispatcher is not running.
+        stale = overdue > DISPATCHER_STALE_AFTER.total_seconds()
+    else:
+        stale = has_sources and now - last_run > DISPATCHER_STALE_AFTER
     body["dispatcher"] = {"last_run": last_run.isoformat() if last_run else None, "ok": not stale}
     if stale:
         problems.append("dispatcher")
-    overdue = max((now - oldest_due).total_seconds(), 0) if oldest_due else 0
     late = overdue > OVERDUE_AFTER.total_seconds()
     body["checks"] = {"oldest_overdue_seconds": int(overdue), "ok": not late}
     if late:

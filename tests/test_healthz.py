@@ -21,6 +21,15 @@ def test_ok_when_nothing_is_tracked_yet(client: Client) -> None:
     assert not response.cookies
 
 
+def test_a_fresh_install_is_ok_until_the_dispatcher_is_late_for_its_first_tick(client: Client) -> None:
+    source = Source.objects.create(url="https://news.example/a", next_check_at=timezone.now())
+    assert client.get("/healthz").status_code == 200  # beat's first tick is a minute away
+    Source.objects.filter(pk=source.pk).update(next_check_at=timezone.now() - dt.timedelta(minutes=6))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["dispatcher"]
+
+
 def test_ok_when_the_dispatcher_ran_and_nothing_is_late(client: Client) -> None:
     Heartbeat.beat("dispatcher")
     Source.objects.create(url="https://news.example/a", next_check_at=timezone.now() - dt.timedelta(minutes=10))
