@@ -14,10 +14,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from articles.models import Quote, Source
 
@@ -205,6 +206,24 @@ class Dispute(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("disputes:dispute-detail", args=[self.slug])
 
+    @classmethod
+    def start_draft(cls, *, by: AbstractBaseUser, claim_text: str, **fields: Any) -> Dispute:
+        """Open a new draft with a slug made from its claim, unique among all disputes."""
+        base = slugify(claim_text)[:70].strip("-") or "dispute"
+        for attempt in range(1, 50):
+            slug = base if attempt == 1 else f"{base}-{attempt}"
+            try:
+                with transaction.atomic():
+                    dispute = cls.objects.create(
+                        slug=slug, claim_text=claim_text, created_by=by, last_edited_by=by, **fields
+                    )
+                    Event.objects.create(dispute=dispute, actor=by, kind="created")
+                    return dispute
+            except IntegrityError:
+                if not cls.objects.filter(slug=slug).exists():
+                    raise  # another constraint: let the caller see it
+        raise InvalidTransition("Could not find a free address for this dispute; reword the claim.")
+
     # --- workflow -----------------------------------------------------------------------------
 
     def _transition(
@@ -382,12 +401,19 @@ class Dispute(models.Model):
         unknown = set(fields) - editable
         if unknown:
             raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
-        if self.state not in {self.State.DRAFT, self.State.CHANGES_REQUESTED}:
+        self._claim_edit(by=by, version=version, **fields)
+        Event.objects.create(dispute=self, actor=by, kind="edited", data={"fields": sorted(fields)})
+
+    def _claim_edit(self, *, by: AbstractBaseUser, version: int, **fields: Any) -> None:
+        """Bump the version of an editable dispute from `version`, or raise: the one gate for every edit."""
+        editable_states = [self.State.DRAFT, self.State.CHANGES_REQUESTED]
+        if self.state not in editable_states:
             raise InvalidTransition("Start a new revision before editing a dispute that is in review or published.")
         now = timezone.now()
-        updated = Dispute.objects.filter(
-            pk=self.pk, version=version, state__in=[self.State.DRAFT, self.State.CHANGES_REQUESTED]
-        ).update(version=F("version") + 1, last_edited_by=by, updated_at=now, **fields)
+        # Conditional UPDATE: a save based on a version someone else has moved past is refused.
+        updated = Dispute.objects.filter(pk=self.pk, version=version, state__in=editable_states).update(
+            version=F("version") + 1, last_edited_by=by, updated_at=now, **fields
+        )
         if not updated:
             raise StaleDispute("Someone else saved this dispute after you opened it. Reload to see their changes.")
         for name, value in fields.items():
@@ -395,7 +421,56 @@ class Dispute(models.Model):
         self.version = version + 1
         self.last_edited_by = by  # type: ignore[assignment]
         self.updated_at = now
-        Event.objects.create(dispute=self, actor=by, kind="edited", data={"fields": sorted(fields)})
+
+    @transaction.atomic
+    def add_link(
+        self, *, by: AbstractBaseUser, version: int, statement: Statement, role: str, note: str = ""
+    ) -> DisputeLink:
+        """Cite a statement in this dispute, in a role, at the end of the list."""
+        if role not in DisputeLink.Role.values:
+            raise InvalidTransition(f"Unknown role: {role}.")
+        if self.links.filter(statement=statement).exists():
+            raise InvalidTransition("This statement is already part of the dispute.")
+        self._claim_edit(by=by, version=version)
+        position = (self.links.aggregate(models.Max("position"))["position__max"] or 0) + 1
+        link = DisputeLink.objects.create(dispute=self, statement=statement, role=role, note=note, position=position)
+        Event.objects.create(dispute=self, actor=by, kind="link_added", data={"link": link.pk, "role": role})
+        return link
+
+    @transaction.atomic
+    def remove_link(self, *, by: AbstractBaseUser, version: int, link_id: int) -> None:
+        """Stop citing a statement in this dispute (the statement itself stays)."""
+        link = self.links.filter(pk=link_id).first()
+        if link is None:
+            raise InvalidTransition("That statement is no longer part of this dispute.")
+        self._claim_edit(by=by, version=version)
+        link.delete()
+        Event.objects.create(dispute=self, actor=by, kind="link_removed", data={"statement": link.statement_id})
+
+    @transaction.atomic
+    def reorder_links(self, *, by: AbstractBaseUser, version: int, link_ids: list[int]) -> None:
+        """Put the dispute's links in this order (every link, each once)."""
+        current = set(self.links.values_list("pk", flat=True))
+        if set(link_ids) != current or len(link_ids) != len(current):
+            raise InvalidTransition("The list of statements changed meanwhile. Reload to see it.")
+        self._claim_edit(by=by, version=version)
+        links = list(self.links.all())
+        order = {pk: position for position, pk in enumerate(link_ids, start=1)}
+        for link in links:
+            link.position = order[link.pk]
+        DisputeLink.objects.bulk_update(links, ["position"])
+        Event.objects.create(dispute=self, actor=by, kind="links_reordered", data={"order": link_ids})
+
+    @transaction.atomic
+    def update_link(self, *, by: AbstractBaseUser, version: int, link_id: int, role: str, note: str) -> None:
+        """Change the role or note of one link."""
+        if role not in DisputeLink.Role.values:
+            raise InvalidTransition(f"Unknown role: {role}.")
+        if not self.links.filter(pk=link_id).exists():
+            raise InvalidTransition("That statement is no longer part of this dispute.")
+        self._claim_edit(by=by, version=version)
+        DisputeLink.objects.filter(pk=link_id).update(role=role, note=note)
+        Event.objects.create(dispute=self, actor=by, kind="link_changed", data={"link": link_id, "role": role})
 
     @transaction.atomic
     def restore_imported(

@@ -1,5 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
+from . import urls_builder, urls_desk, urls_statements
 from .views import public
 
 app_name = "disputes"
@@ -7,4 +8,8 @@ app_name = "disputes"
 urlpatterns = [
     path("", public.index, name="index"),
     path("d/<slug:slug>/", public.dispute_detail, name="dispute-detail"),
+    # The editors' desk (signed-in editors and reviewers only).
+    path("desk/", include(urls_desk)),
+    path("desk/", include(urls_statements)),
+    path("desk/", include(urls_builder)),
 ]

@@ -295,3 +295,34 @@ def test_events_are_append_only_even_in_raw_sql(published: Dispute) -> None:
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM disputes_event WHERE id = %s", [event.pk])
     assert Event.objects.get(pk=event.pk).note == event.note
+
+
+# --- building a draft -------------------------------------------------------------------------
+
+
+def test_start_draft_makes_a_unique_slug(editor: User) -> None:
+    first = Dispute.start_draft(by=editor, claim_text="Kyiv was told in advance about the Trump–Putin call")
+    second = Dispute.start_draft(by=editor, claim_text="Kyiv was told in advance about the Trump–Putin call")
+    assert first.slug == "kyiv-was-told-in-advance-about-the-trumpputin-call"
+    assert second.slug == first.slug + "-2"
+    assert (first.created_by, first.last_edited_by, first.state) == (editor, editor, Dispute.State.DRAFT)
+    assert kinds(first) == ["created"]
+
+
+def test_links_are_added_reordered_changed_and_removed_with_the_version(draft: Dispute, editor: User) -> None:
+    from disputes.tests.factories import StatementFactory
+
+    extra = StatementFactory()
+    link = draft.add_link(by=editor, version=draft.version, statement=extra, role="context", note="Background")
+    order = list(draft.links.order_by("position").values_list("pk", flat=True))
+    assert order[-1] == link.pk
+    draft.reorder_links(by=editor, version=draft.version, link_ids=[link.pk, *order[:-1]])
+    assert draft.links.order_by("position").values_list("pk", flat=True).first() == link.pk
+    draft.update_link(by=editor, version=draft.version, link_id=link.pk, role="support", note="Evidence")
+    draft.remove_link(by=editor, version=draft.version, link_id=link.pk)
+    assert not draft.links.filter(pk=link.pk).exists()
+    assert kinds(draft) == ["link_added", "links_reordered", "link_changed", "link_removed"]
+    with pytest.raises(StaleDispute):
+        draft.add_link(by=editor, version=draft.version - 1, statement=extra, role="context")
+    with pytest.raises(InvalidTransition, match="already part"):
+        draft.add_link(by=editor, version=draft.version, statement=draft.links.first().statement, role="context")
