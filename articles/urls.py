@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.source_list, name="source-list"),
     path("<int:pk>/", views.source_detail, name="source-detail"),
     path("<int:pk>/check/", views.source_check_now, name="source-check-now"),
+    path("add/", views.source_add, name="source-add"),
+    path("<int:pk>/edit/", views.source_edit, name="source-edit"),
 ]

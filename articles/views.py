@@ -6,6 +6,9 @@ fragment, which polls itself while a check is pending and stops with 286 when it
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -14,15 +17,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from . import diffing, tasks
+from .forms import SourceDetailsForm, SourceForm
 from .marking import mark_diff, mark_text, trim_unchanged
-from .models import Snapshot, Source
+from .models import Outlet, Snapshot, Source
 
 FETCHES_SHOWN = 30
 SOURCES_PER_PAGE = 50
 HTMX_STOP_POLLING = 286
+CARRIED_PARAMS = ("dispute", "role", "version")
 
 
 def _desk(view):  # type: ignore[no-untyped-def]
@@ -36,7 +42,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
     """List every tracked source with its state and how many quotes it carries."""
     sources = Source.objects.select_related("outlet").annotate(quote_count=Count("quotes")).order_by("-added_at")
     page = Paginator(sources, SOURCES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "articles/source_list.html", {"page": page})
+    return render(request, "articles/source_list.html", {"page": page, "carry": carried(request)})
 
 
 @require_safe
@@ -61,10 +67,71 @@ def source_check_now(request: HttpRequest, pk: int) -> HttpResponse:
     tasks.queue_check_now(source.pk)
     if getattr(request, "htmx", False):
         source.refresh_from_db()
-        context = _panel_context(request, source, poll_url=reverse("articles:source-detail", args=[source.pk]))
+        detail_url = reverse("articles:source-detail", args=[source.pk]) + carried(request)
+        context = _panel_context(request, source, poll_url=detail_url)
         return render(request, "articles/source_detail.html#source-panel", context)
     messages.info(request, "A check is queued; this page shows the result when it is done.")
-    return redirect("articles:source-detail", pk=source.pk)
+    return redirect(reverse("articles:source-detail", args=[source.pk]) + carried(request))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required("articles.add_source", raise_exception=True)
+def source_add(request: HttpRequest) -> HttpResponse:
+    """Start tracking a page by its address, or go to it when we track it already; check it at once."""
+    form = SourceForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        source, created = Source.for_url(form.cleaned_data["url"], added_by=request.user)
+        if created:
+            tasks.queue_check_now(source.pk)
+            messages.success(request, "Source added. Its first check is queued; the panel below follows it.")
+        else:
+            messages.info(request, "You already track this page.")
+        return _go_to(request, source)
+    template = "articles/source_add.html"
+    if getattr(request, "htmx", False):
+        template += "#source-add-form"  # errors inline, in the form fragment
+    return render(request, template, {"form": form, "carry": carried(request)})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required("articles.change_source", raise_exception=True)
+def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fill in a source's details by hand: title, outlet, byline, publication date, language."""
+    source = get_object_or_404(Source.objects.select_related("outlet"), pk=pk)
+    form = SourceDetailsForm(request.POST if request.method == "POST" else None, instance=source)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Details saved.")
+        return _go_to(request, source)
+    context = {"form": form, "source": source, "outlet_names": Outlet.objects.values_list("name", flat=True)}
+    template = "articles/source_edit.html"
+    if getattr(request, "htmx", False):
+        template += "#source-edit-form"
+    return render(request, template, context)
+
+
+def carried(request: HttpRequest) -> str:
+    """Return the query string the desk passes through the source pages ("?dispute=3&role=rebuttal").
+
+    The dispute builder sends an editor here to pick a source and quote from it; these parameters say
+    where the quote goes next. To this app they are opaque: only their shape is checked.
+    """
+    kept = {}
+    for name in CARRIED_PARAMS:
+        value = request.GET.get(name, "")
+        if value and re.fullmatch(r"[a-z0-9_]{1,40}", value):
+            kept[name] = value
+    return "?" + urlencode(kept) if kept else ""
+
+
+def _go_to(request: HttpRequest, source: Source) -> HttpResponse:
+    """Send the browser to the source page: a full page load, also after an htmx post."""
+    url = reverse("articles:source-detail", args=[source.pk]) + carried(request)
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
 
 
 def check_pending(source: Source) -> bool:
@@ -85,7 +152,9 @@ def _panel_context(request: HttpRequest, source: Source, *, poll_url: str) -> di
     return {
         "source": source,
         "pending": check_pending(source),
+        "fetching": source.lease_until is not None and source.lease_until > timezone.now(),  # a worker holds it
         "poll_url": poll_url,  # the panel polls the page's own address while a check is pending
+        "carry": carried(request),
         "snapshots": snapshots,
         "quotes": quotes,
         "text_pieces": mark_text(current.main_text, passages) if current else [],

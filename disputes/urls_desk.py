@@ -1,5 +1,9 @@
-"""URLs of the desk: desk (filled in by its views module)."""
+"""URLs of the desk: its home page."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from .views import desk
+
+urlpatterns: list[URLPattern] = [
+    path("", desk.desk_home, name="desk-home"),
+]

@@ -1,5 +1,14 @@
-"""URLs of the desk: statements (filled in by its views module)."""
+"""URLs of the desk: capturing a passage of a source and attributing it (a statement)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from .views import statements
+
+urlpatterns = [
+    path("sources/<int:source_pk>/quotes/", statements.quote_capture, name="quote-capture"),
+    path("sources/<int:source_pk>/quotes/find/", statements.quote_find, name="quote-find"),
+    path("quotes/<int:quote_pk>/statements/", statements.statement_create, name="statement-create"),
+    path("statements/<int:pk>/", statements.statement_detail, name="statement-detail"),
+    path("actors/", statements.actor_create, name="actor-create"),
+    path("actors/search/", statements.actor_search, name="actor-search"),
+]

@@ -1,0 +1,185 @@
+"""Forms of the desk's source pages: add a page by its address, and fill in what extraction missed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from . import fetching
+from .models import Outlet, Source
+from .urlnorm import InvalidURL, normalise_url
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# RFC 6761: these names always mean this machine, whatever a resolver says.
+LOOPBACK_NAMES = re.compile(r"(^|\.)localhost$")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+class SourceForm(forms.Form):
+    """Take the address of a page an editor wants to track, normalised and vetted."""
+
+    url = forms.CharField(
+        label="Address of the page",
+        help_text="Paste the link as you found it: tracking parameters are removed.",
+        error_messages={"required": "Enter the address of a web page."},
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "https://…"}),
+    )
+
+    def clean_url(self) -> str:
+        """Return the normalised address, or say plainly why we would never fetch it."""
+        try:
+            url = normalise_url(self.cleaned_data["url"])
+        except InvalidURL as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+        refusal = refused_address(url)
+        if refusal:
+            raise forms.ValidationError(refusal, code="forbidden")
+        return url
+
+
+def refused_address(url: str) -> str:
+    """Say why the fetcher would refuse this address, judged without a DNS lookup; "" when it may try.
+
+    Only an address written as an IP (or a name that always means this machine) and the port can be
+    judged here; a host name is resolved by the worker, which refuses a private answer and records why.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
+    ip = _literal_address(host)
+    networks = fetching.allowed_networks()
+    if ip is not None and any(ip in network for network in networks):
+        return ""  # a network the settings open on purpose (tests, the local demo)
+    if ip is not None:
+        reason = fetching.forbidden_reason(ip)
+        if reason:
+            return f"That address is {reason} ({ip}): we never fetch from it."
+    if port not in set(settings.FETCH_ALLOWED_PORTS or ()) and not networks:
+        ports = " and ".join(str(p) for p in sorted(settings.FETCH_ALLOWED_PORTS or ())) or "none"
+        return f"That address uses port {port}; we only fetch web pages from the standard ports ({ports})."
+    return ""
+
+
+def _literal_address(host: str) -> fetching.IPAddress | None:
+    """Return the IP address a host name spells out (including legacy forms like 2130706433), if any."""
+    if LOOPBACK_NAMES.search(host):
+        return ipaddress.IPv4Address("127.0.0.1")
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    return _legacy_ipv4(host)
+
+
+def _legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """Read an IPv4 address in the forms the C library accepts (127.1, 0x7f.0.0.1, 017700000001)."""
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    try:
+        numbers = [_c_integer(part) for part in parts]
+    except ValueError:
+        return None
+    *leading, last = numbers
+    if any(n > 255 for n in leading) or last >= 256 ** (5 - len(parts)):
+        return None
+    value = sum(n << (8 * (3 - i)) for i, n in enumerate(leading)) + last
+    return ipaddress.IPv4Address(value)
+
+
+def _c_integer(text: str) -> int:
+    """Read a number as C's strtoul(…, 0) does: 0x for hexadecimal, a leading 0 for octal."""
+    if text[:2].lower() == "0x":
+        return int(text[2:], 16)
+    if len(text) > 1 and text.startswith("0"):
+        return int(text[1:], 8)
+    if not text.isdigit():
+        raise ValueError(text)
+    return int(text)
+
+
+class SourceDetailsForm(forms.ModelForm):
+    """Let an editor fill in by hand what a page does not say or the extractor missed."""
+
+    outlet_name = forms.CharField(
+        label="Outlet",
+        max_length=200,
+        required=False,
+        help_text="Pick one from the list, or type the name of a new one.",
+        widget=forms.TextInput(attrs={"list": "outlet-names", "autocomplete": "off"}),
+    )
+    published_on = forms.DateField(
+        label="Published on", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    class Meta:
+        model = Source
+        fields = ["title", "byline", "language"]
+        labels = {"byline": "By", "language": "Language"}
+        help_texts = {"language": "A language tag such as en, uk or pt-BR."}
+
+    field_order = ["title", "outlet_name", "byline", "published_on", "language"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.renamed_outlet: Outlet | None = None
+        source = self.instance
+        if source.outlet_id:
+            self.fields["outlet_name"].initial = source.outlet.name
+        if source.published_at:
+            self.fields["published_on"].initial = timezone.localdate(source.published_at)
+
+    def clean_language(self) -> str:
+        """Accept a language tag (en, uk, pt-BR), or nothing."""
+        language = self.cleaned_data["language"].strip()
+        if language and not LANGUAGE_TAG.fullmatch(language):
+            raise forms.ValidationError(
+                f"“{language}” is not a language tag: write one such as en, uk or pt-BR.", code="invalid"
+            )
+        return language
+
+    def clean_outlet_name(self) -> Outlet | None:
+        """Return the outlet named, an existing one by name or the source's own placeholder renamed."""
+        name = " ".join(self.cleaned_data["outlet_name"].split())
+        outlet = self.instance.outlet if self.instance.outlet_id else None
+        if not name:
+            return outlet
+        existing = Outlet.objects.filter(name__iexact=name).first()
+        if existing is not None:
+            return existing
+        # An outlet stands for a domain; the one made when the page was added is named after it.
+        if outlet is not None and outlet.name in {outlet.domain, ""}:
+            outlet.name = name
+            self.renamed_outlet = outlet
+            return outlet
+        if outlet is None:
+            raise forms.ValidationError("This source has no domain to give an outlet; pick one from the list.")
+        raise forms.ValidationError(
+            f"There is no outlet called “{name}”, and {outlet.domain} already belongs to {outlet.name}: "
+            "pick an outlet from the list, or rename outlets in the admin.",
+            code="unknown_outlet",
+        )
+
+    def save(self, commit: bool = True) -> Source:
+        """Save the details, the outlet (renamed if it was a placeholder) and the publication date."""
+        source = super().save(commit=False)
+        outlet = self.cleaned_data.get("outlet_name")
+        if self.renamed_outlet is not None:
+            self.renamed_outlet.save(update_fields=["name"])
+        source.outlet = outlet
+        published_on = self.cleaned_data.get("published_on")
+        if published_on is None:
+            source.published_at = None
+        elif published_on != self.fields["published_on"].initial:
+            # A date typed by hand: noon local time, so the day survives a shift of a few time zones.
+            source.published_at = timezone.make_aware(dt.datetime.combine(published_on, dt.time(12)))
+        if commit:
+            source.save(update_fields=["title", "byline", "language", "outlet", "published_at"])
+        return source
