@@ -265,6 +265,21 @@ else:
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+# The cache holds short-lived, shared state such as one-time form tokens (no double submits), so
+# every web process must see the same one: Redis when there is one, else this process's memory
+# (enough for `make run`'s single web process). CACHE_URL lets production keep it off the broker.
+CACHE_URL = os.environ.get("CACHE_URL", "") or REDIS_URL
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "counterclaim-cache",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -91,6 +91,8 @@ def test_check_now_queues_and_the_panel_polls_until_done(client: Client, editor:
     assert response.status_code == 200
     assert 'id="source-panel"' in body and "<html" not in body
     assert 'hx-trigger="every 2s"' in body and "Checking this page" in body
+    # While the panel refreshes itself, no capture form is offered: a half-filled one would be lost.
+    assert 'id="capture-form"' not in body and "quoting waits until it is done" in body
     assert f'hx-get="{reverse("articles:source-detail", args=[source_with_versions.pk])}"' in body
     source_with_versions.refresh_from_db()
     assert source_with_versions.next_check_at <= timezone.now()
@@ -103,6 +105,7 @@ def test_check_now_queues_and_the_panel_polls_until_done(client: Client, editor:
     )
     response = client.get(detail, headers={"HX-Request": "true"})
     assert response.status_code == 286  # htmx: stop polling
+    assert 'id="capture-form"' in response.content.decode()
     assert 'hx-trigger="every 2s"' not in response.content.decode()
 
 
