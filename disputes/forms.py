@@ -98,8 +98,6 @@ class StatementForm(DisputeTargetForm):
         data = super().clean()
         if data.get("attribution") in NEEDS_SPEAKER and data.get("speaker") is None:
             self.add_error("speaker", "Name who said it: a direct quote or a paraphrase needs a speaker.")
-        if data.get("attribution") not in NEEDS_SPEAKER and "attribution" in data:
-            data["speaker"] = None  # anonymous sources and the outlet's own reporting have no named speaker
         return data
 
 

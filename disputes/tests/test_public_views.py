@@ -552,3 +552,19 @@ def test_demo_login_and_logout_work_end_to_end(editor: User, published: Dispute)
     page = client.get(response["Location"])
     assertContains(page, "Sign in")
     assertNotContains(page, "Signed in as")
+
+
+def test_an_outlet_citing_unnamed_sources_is_named(client: Client, editor: User, reviewer: User) -> None:
+    from disputes.tests.factories import ready_for_review
+
+    dispute = ready_for_review(created_by=editor, last_edited_by=editor)
+    link = dispute.links.get(role=DisputeLink.Role.APPEARANCE)
+    post = ActorFactory(name="The Washington Post", role="newspaper")
+    Statement.objects.filter(pk=link.statement_id).update(
+        attribution=Statement.Attribution.ANONYMOUS_OFFICIALS, speaker=post
+    )
+    dispute.submit(by=editor)
+    dispute.publish(by=reviewer)
+    response = client.get(dispute.get_absolute_url())
+    assertContains(response, "The Washington Post")
+    assertContains(response, "newspaper, citing unnamed sources")

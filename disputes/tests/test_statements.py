@@ -264,10 +264,19 @@ def test_a_direct_quote_needs_a_speaker(signed_in: Client, quote: Quote) -> None
 
 def test_anonymous_sources_need_no_speaker(signed_in: Client, quote: Quote) -> None:
     url = reverse("disputes:statement-create", args=[quote.pk])
-    signed_in.post(url, {"attribution": "anonymous_officials", "speaker": ActorFactory().pk})
+    signed_in.post(url, {"attribution": "anonymous_officials"})
     statement = Statement.objects.get()
     assert statement.speaker is None
     assert statement.attribution == Statement.Attribution.ANONYMOUS_OFFICIALS
+
+
+def test_who_cited_anonymous_sources_is_kept(signed_in: Client, quote: Quote) -> None:
+    """ "The Washington Post, citing two unnamed sources": the editor's pick is not thrown away."""
+    post = ActorFactory(name="The Washington Post")
+    url = reverse("disputes:statement-create", args=[quote.pk])
+    signed_in.post(url, {"attribution": "anonymous_officials", "speaker": post.pk})
+    statement = Statement.objects.get()
+    assert (statement.speaker, statement.attribution) == (post, Statement.Attribution.ANONYMOUS_OFFICIALS)
 
 
 def test_a_double_submit_saves_one_statement(signed_in: Client, quote: Quote) -> None:

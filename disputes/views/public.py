@@ -158,7 +158,10 @@ class Card:
         """Give the speaker's role and organisation, e.g. "spokesperson, Foreign ministry"."""
         if not self.speaker:
             return ""
-        return ", ".join(part for part in (self.speaker.get("role"), self.speaker.get("organisation")) if part)
+        parts = [self.speaker.get("role"), self.speaker.get("organisation")]
+        if self.attribution == Statement.Attribution.ANONYMOUS_OFFICIALS:
+            parts.append("citing unnamed sources")  # "The Washington Post, citing unnamed sources"
+        return ", ".join(part for part in parts if part)
 
     @property
     def attribution_label(self) -> str:
