@@ -334,13 +334,21 @@ def _port_error(port: int) -> FetchError:
     )
 
 
-def _resolve(host: str, port: int, deadline: float) -> list[IPAddress]:
-    """Return every address of `host`, in the resolver's order, within the connect timeout."""
+def literal_address(host: str) -> IPAddress | None:
+    """Return the address a host name spells out without DNS (an IP literal, or 2130706433), else None."""
     with contextlib.suppress(ValueError):
-        return [ipaddress.ip_address(host)]
+        return ipaddress.ip_address(host)
     with contextlib.suppress(OSError):
         # Legacy IPv4 spellings (2130706433, 0x7f000001, 127.1) name an address to the C library: vet that one.
-        return [ipaddress.IPv4Address(socket.inet_aton(host))]
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    return None
+
+
+def _resolve(host: str, port: int, deadline: float) -> list[IPAddress]:
+    """Return every address of `host`, in the resolver's order, within the connect timeout."""
+    literal = literal_address(host)
+    if literal is not None:
+        return [literal]
     # The trailing dot stops the resolver trying search domains ("redis" -> "redis.internal.example").
     name = host if host.endswith(".") else f"{host}."
     answers: list[Any] = []

@@ -16,7 +16,6 @@ from . import fetching
 from .models import Outlet, Source
 from .urlnorm import InvalidURL, normalise_url
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
 # RFC 6761: these names always mean this machine, whatever a resolver says.
 LOOPBACK_NAMES = re.compile(r"(^|\.)localhost$")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
@@ -52,7 +51,7 @@ def refused_address(url: str) -> str:
     """
     parts = urlsplit(url)
     host = parts.hostname or ""
-    port = parts.port or DEFAULT_PORTS[parts.scheme]
+    port = parts.port or fetching.DEFAULT_PORTS[parts.scheme]
     ip = _literal_address(host)
     networks = fetching.allowed_networks()
     if ip is not None and any(ip in network for network in networks):
@@ -68,41 +67,10 @@ def refused_address(url: str) -> str:
 
 
 def _literal_address(host: str) -> fetching.IPAddress | None:
-    """Return the IP address a host name spells out (including legacy forms like 2130706433), if any."""
+    """Return the IP address a host name spells out, counting names that always mean this machine."""
     if LOOPBACK_NAMES.search(host):
         return ipaddress.IPv4Address("127.0.0.1")
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    return _legacy_ipv4(host)
-
-
-def _legacy_ipv4(host: str) -> ipaddress.IPv4Address | None:
-    """Read an IPv4 address in the forms the C library accepts (127.1, 0x7f.0.0.1, 017700000001)."""
-    parts = host.split(".")
-    if not 1 <= len(parts) <= 4:
-        return None
-    try:
-        numbers = [_c_integer(part) for part in parts]
-    except ValueError:
-        return None
-    *leading, last = numbers
-    if any(n > 255 for n in leading) or last >= 256 ** (5 - len(parts)):
-        return None
-    value = sum(n << (8 * (3 - i)) for i, n in enumerate(leading)) + last
-    return ipaddress.IPv4Address(value)
-
-
-def _c_integer(text: str) -> int:
-    """Read a number as C's strtoul(…, 0) does: 0x for hexadecimal, a leading 0 for octal."""
-    if text[:2].lower() == "0x":
-        return int(text[2:], 16)
-    if len(text) > 1 and text.startswith("0"):
-        return int(text[1:], 8)
-    if not text.isdigit():
-        raise ValueError(text)
-    return int(text)
+    return fetching.literal_address(host)
 
 
 class SourceDetailsForm(forms.ModelForm):
