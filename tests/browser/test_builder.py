@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from playwright import sync_api
 
 from disputes.models import Dispute
-from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots
+from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -13,12 +13,6 @@ pytestmark = [
 ]
 
 expect = sync_api.expect
-
-
-def sign_in(page: "sync_api.Page", user: User) -> None:
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
 
 
 def open_builder(open_page: OpenPage, dispute: Dispute, user: User, device: dict) -> tuple["sync_api.Page", list[str]]:

@@ -12,8 +12,8 @@ from articles.models import Quote, Source
 from articles.tests.factories import OutletFactory, SourceFactory
 from disputes.models import Actor, Statement
 from disputes.tests.factories import ActorFactory
-from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots
-from tests.browser.test_source_pages import QUOTED, sign_in, snapshot_of
+from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots, settle, sign_in, tab_to
+from tests.browser.test_source_pages import QUOTED, snapshot_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -64,22 +64,6 @@ def open_source(open_page: OpenPage, source: Source, editor: User, device: dict)
     sync_api.expect(page.get_by_role("heading", level=1)).to_contain_text("Trump speaks with Putin")
     page.wait_for_load_state("load")  # capture.js (deferred) listens from here on
     return page, problems
-
-
-def settle(page: sync_api.Page) -> None:
-    """Wait until htmx has settled the new step (and so listens to what is typed into it)."""
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
-    )
-
-
-def tab_to(page: sync_api.Page, selector: str, limit: int = 80) -> None:
-    """Press Tab until the element matching the selector has the focus."""
-    for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {selector}")
 
 
 @pytest.mark.parametrize(("name", "device"), [("desktop", DESKTOP), ("phone", PHONE)])

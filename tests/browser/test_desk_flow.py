@@ -11,9 +11,8 @@ from articles import extract
 from articles.tests.test_checking import html, server, site  # noqa: F401  (the page server)
 from articles.tests.test_tasks import queue, start_worker, worker  # noqa: F401  (a real Celery worker)
 from disputes.models import Dispute, DisputeLink
-from tests.browser.helpers import DESKTOP, OpenPage, save_screenshots
-from tests.browser.test_capture import SELECT, settle, tab_to
-from tests.browser.test_source_pages import sign_in
+from tests.browser.helpers import DESKTOP, OpenPage, save_screenshots, settle, sign_in, tab_to, tab_to_text
+from tests.browser.test_capture import SELECT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -33,15 +32,6 @@ def pages(site):  # type: ignore[no-untyped-def]  # noqa: F811
     return {
         name: f"http://127.0.0.1:{site.port}{path}" for name, path in ((CLAIM, CLAIM_PATH), (REBUTTAL, REBUTTAL_PATH))
     }
-
-
-def tab_to_text(page: sync_api.Page, text: str, limit: int = 120) -> None:
-    """Press Tab until the focused link or button reads `text`."""
-    for _ in range(limit):
-        if page.evaluate("(t) => (document.activeElement?.textContent || '').trim() === t", text):
-            return
-        page.keyboard.press("Tab")
-    raise AssertionError(f"Tab never reached {text!r}")
 
 
 def follow(page: sync_api.Page) -> None:

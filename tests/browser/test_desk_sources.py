@@ -11,8 +11,7 @@ from articles.tests.test_checking import PATH, html, serve, server, site  # noqa
 from articles.tests.test_tasks import queue, start_worker, worker  # noqa: F401  (a real Celery worker)
 from disputes.models import Dispute
 from disputes.tests.factories import DisputeFactory
-from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots
-from tests.browser.test_source_pages import sign_in
+from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

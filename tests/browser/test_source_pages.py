@@ -14,7 +14,7 @@ from articles.tests.factories import OutletFactory, SourceFactory
 from articles.tests.test_checking import check as run_check
 from articles.tests.test_checking import html, make_source, serve, server, site  # noqa: F401  (fixtures)
 from articles.tests.test_tasks import queue, start_worker, worker  # noqa: F401  (a real Celery worker)
-from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots
+from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -57,12 +57,6 @@ def edited_source() -> Source:
     )
     Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.EDITED, last_check=check)
     return source
-
-
-def sign_in(page: "sync_api.Page", user: User) -> None:
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize(("name", "device"), [("desktop", DESKTOP), ("phone", PHONE)])
