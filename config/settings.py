@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "rules.apps.AutodiscoverRulesConfig",
     "articles",
     "disputes",
 ]
@@ -135,6 +136,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "disputes.context_processors.notifications",
             ],
         },
     },
@@ -172,7 +174,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # pair out for 30 minutes. Locking by the pair, not the address alone, keeps one typo-prone
 # colleague from locking out a whole newsroom behind one NAT. The client address is REMOTE_ADDR
 # only: X-Forwarded-For is ignored unless AXES_IPWARE_* settings are added for a trusted proxy.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# rules answers object permissions (may *this* person decide on *this* dispute: disputes/rules.py);
+# ModelBackend answers the plain ones from the editors/reviewers groups.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -820,12 +820,14 @@ def _write_dispute(record: dict[str, Any], statement_pks: dict[str, int]) -> tup
     content = {name: record[name] for name in ("claim_text", "summary", "context", "resolution") if name in record}
     dispute = Dispute.objects.select_related("public_revision").filter(slug=record["slug"]).first()
     changed: list[str] = []
+    differing: dict[str, Any] = {}
     if dispute is None:
         dispute = Dispute.objects.create(slug=record["slug"], **content)
         changed.append("created")
     else:
-        changed.extend(name for name, value in content.items() if getattr(dispute, name) != value)
-        _sync(dispute, content)
+        # The content is written by restore_imported in its one UPDATE, which bumps the version like
+        # any workflow change (a write that kept it would be logged as a change outside the workflow).
+        differing = {name: value for name, value in content.items() if getattr(dispute, name) != value}
     if "links" in record and _sync_links(dispute, record["links"], statement_pks):
         changed.append("links")
     # The file's state goes through the model, which records the Event and writes a Revision if needed.
@@ -836,6 +838,7 @@ def _write_dispute(record: dict[str, Any], statement_pks: dict[str, int]) -> tup
         needs_recheck=record.get("needs_recheck", dispute.needs_recheck),
         recheck_reason=record.get("recheck_reason", dispute.recheck_reason),
         changed=changed,
+        content=differing,
     )
     if "created" in changed:
         return dispute, "created"

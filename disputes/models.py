@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -128,11 +129,13 @@ class DisputeQuerySet(models.QuerySet["Dispute"]):
         )
         if not ids:
             return []
+        now = timezone.now()
         Dispute.objects.filter(pk__in=ids).update(
             needs_recheck=True,
             recheck_reason=Case(*[When(pk=pk, then=Value(reasons[pk][:500])) for pk in ids]),
             version=F("version") + 1,
-            updated_at=timezone.now(),
+            updated_at=now,
+            flagged_at=now,
         )
         Event.objects.bulk_create(
             [Event(dispute_id=pk, actor=by, kind="flagged", note=reasons[pk], public=True) for pk in ids]
@@ -173,6 +176,8 @@ class Dispute(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True, help_text="First publication")
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="Last sent to review")
+    flagged_at = models.DateTimeField(null=True, blank=True, help_text="When the current re-check flag was raised")
     public_revision = models.ForeignKey(
         "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         help_text="What readers see: the latest approved revision",
@@ -294,6 +299,7 @@ class Dispute(models.Model):
             by=by,
             kind="submitted",
             note=note,
+            fields={"submitted_at": timezone.now()},
         )
 
     @transaction.atomic
@@ -370,9 +376,28 @@ class Dispute(models.Model):
     def withdraw(self, *, by: AbstractBaseUser, reason: str) -> None:
         """Take a published dispute down; its page stays up as a withdrawal notice."""
         reason = self._require_comment(reason, "are withdrawing it")
+        if self.public_revision_id is None:
+            raise InvalidTransition("Only a dispute readers can see can be withdrawn; reject a draft instead.")
+        # A public dispute may be withdrawn while a new revision of it is being written or reviewed:
+        # the withdrawal notice replaces what readers see at once.
+        shown = [state for state in self.State.values if state != self.State.WITHDRAWN]
         self._transition(
-            to=self.State.WITHDRAWN, allowed_from=[self.State.PUBLISHED], by=by, kind="withdrawn",
+            to=self.State.WITHDRAWN, allowed_from=shown, by=by, kind="withdrawn",
             note=reason, public=True, fields={"withdrawal_reason": reason},
+        )  # fmt: skip
+
+    @transaction.atomic
+    def send_back(self, *, by: AbstractBaseUser, comment: str) -> None:
+        """Ask the editors to revise a published dispute (after a re-check); readers keep the approved text."""
+        comment = self._require_comment(comment, "are sending it back")
+        version = self.version
+        self._transition(
+            to=self.State.CHANGES_REQUESTED, allowed_from=[self.State.PUBLISHED], by=by, kind="sent_back",
+            note=comment,
+        )  # fmt: skip
+        Review.objects.create(
+            dispute=self, dispute_version=version, reviewer=by, decision=Review.Decision.REQUEST_CHANGES,
+            comment=comment,
         )  # fmt: skip
 
     def flag_for_recheck(self, *, reason: str, by: AbstractBaseUser | None = None) -> bool:
@@ -383,9 +408,10 @@ class Dispute(models.Model):
         return True
 
     @transaction.atomic
-    def reconfirm(self, *, by: AbstractBaseUser, note: str = "") -> None:
-        """Clear the re-check flag after a reviewer has looked at what changed."""
+    def reconfirm(self, *, by: AbstractBaseUser, note: str) -> None:
+        """Clear the re-check flag after a reviewer has looked at what changed, saying what they found."""
         self._check_four_eyes(by)
+        note = self._require_comment(note, "are confirming it still stands")
         updated = Dispute.objects.filter(pk=self.pk, needs_recheck=True, version=self.version).update(
             needs_recheck=False, recheck_reason="", version=F("version") + 1, updated_at=timezone.now()
         )
@@ -482,14 +508,16 @@ class Dispute(models.Model):
         needs_recheck: bool = False,
         recheck_reason: str = "",
         changed: Iterable[str] = (),
+        content: Mapping[str, Any] | None = None,
     ) -> bool:
         """Put the dispute in the state an import file gives it; return False when nothing differed.
 
         `published_at` is an aware datetime, or None to keep the first publication time. `changed`
-        names what the importer has already written (content fields, links), so that one Event
-        records the whole import. An import is the system's act (actor None) and skips review:
-        a published or withdrawn dispute gets a Revision of its content as it now stands, because
-        public pages render only revisions. Nothing is written when the dispute already matches, so
+        names what the importer has already written (links), and `content` the text fields to write
+        here, in the same UPDATE, so that one version bump and one Event record the whole import.
+        An import is the system's act (actor None) and skips review: a published or withdrawn
+        dispute gets a Revision of its content as it now stands, because public pages render only
+        revisions. Nothing is written when the dispute already matches, so
         importing the same file twice leaves no trace.
         """
         if state not in self.State.values:
@@ -505,6 +533,10 @@ class Dispute(models.Model):
             "recheck_reason": recheck_reason,
         }
         fields: dict[str, Any] = {name: value for name, value in wanted.items() if getattr(self, name) != value}
+        for name, value in (content or {}).items():
+            if getattr(self, name) != value:
+                fields[name] = value
+                setattr(self, name, value)  # before frozen() below, which reads them
         revision = None
         if shown:
             data = self.frozen()
@@ -661,6 +693,11 @@ class Revision(models.Model):
 
 
 class EventQuerySet(models.QuerySet["Event"]):
+    def bulk_create(self, objs: Iterable[Event], *args: Any, **kwargs: Any) -> list[Event]:
+        events = super().bulk_create(objs, *args, **kwargs)
+        Notification.fan_out(events)
+        return events
+
     def update(self, **kwargs: Any) -> int:
         raise TypeError("Events are append-only.")
 
@@ -697,6 +734,7 @@ class Event(models.Model):
         if self.pk is not None and not self._state.adding:
             raise TypeError("Events are append-only.")
         super().save(*args, **kwargs)
+        Notification.fan_out([self])
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("Events are append-only.")
@@ -709,7 +747,89 @@ class Event(models.Model):
         "reconfirmed": "Re-checked and confirmed",
         "imported": "Imported",
     }
+    DESK_WORDING = {
+        "created": "Draft opened",
+        "edited": "Text edited",
+        "submitted": "Sent to review",
+        "changes_requested": "Changes requested",
+        "rejected": "Rejected",
+        "published": "Approved and published",
+        "republished": "New revision approved",
+        "revision_started": "New revision started",
+        "withdrawn": "Withdrawn",
+        "flagged": "Flagged: a cited source changed",
+        "reconfirmed": "Re-checked and confirmed",
+        "sent_back": "Sent back to the editors after a re-check",
+        "link_added": "Statement cited",
+        "link_removed": "Statement removed",
+        "link_changed": "Statement's role or note changed",
+        "links_reordered": "Statements reordered",
+        "imported": "Imported",
+        "changed_outside_workflow": "Changed outside the workflow (database or admin)",
+    }
 
     @property
     def public_text(self) -> str:
         return self.PUBLIC_WORDING.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+    @property
+    def desk_text(self) -> str:
+        return self.DESK_WORDING.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+
+class Notification(models.Model):
+    """One event that one person should hear about: shown in the desk, mailed in a digest.
+
+    Rows are written in the same transaction as their Event (see `fan_out`), so a rolled-back
+    transition notifies nobody. Unlike events, notifications change: they are read and mailed.
+    """
+
+    # Who hears about what: the dispute's editors (its author and its last editor), or the reviewers.
+    FOR_EDITORS = {"changes_requested", "rejected", "published", "republished", "flagged", "sent_back", "withdrawn"}
+    FOR_REVIEWERS = {"submitted", "flagged"}
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "event"], name="notification_once_per_event")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["emailed_at", "recipient"], name="notification_unmailed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} ← {self.event}"
+
+    @classmethod
+    def fan_out(cls, events: Iterable[Event]) -> None:
+        """Write a notification for each person who should hear of these events: three queries at most."""
+        events = [event for event in events if event.dispute_id and event.kind in cls.FOR_EDITORS | cls.FOR_REVIEWERS]
+        if not events:
+            return
+        editors_of = {
+            pk: {created, edited} - {None}
+            for pk, created, edited in Dispute.objects.filter(pk__in={e.dispute_id for e in events}).values_list(
+                "pk", "created_by_id", "last_edited_by_id"
+            )
+        }
+        reviewers: set[int] = set()
+        if any(event.kind in cls.FOR_REVIEWERS for event in events):
+            people = get_user_model().objects.filter(groups__name="reviewers", is_active=True)
+            reviewers = set(people.values_list("pk", flat=True))
+        rows = []
+        for event in events:
+            editors = editors_of.get(event.dispute_id, set())
+            recipients: set[int] = set()
+            if event.kind in cls.FOR_EDITORS:
+                recipients |= editors
+            if event.kind in cls.FOR_REVIEWERS:
+                # Four-eyes: the dispute's own editors cannot review it, so the review call is not for them.
+                recipients |= reviewers - editors
+            recipients.discard(event.actor_id)  # nobody needs telling what they just did
+            rows += [cls(recipient_id=pk, event=event, created_at=event.created_at) for pk in sorted(recipients)]
+        cls.objects.bulk_create(rows, ignore_conflicts=True)

@@ -208,7 +208,9 @@ def test_flag_and_reconfirm(published: Dispute, reviewer: User, editor: User) ->
     flag = Event.objects.get(dispute=published, kind="flagged")
     assert flag.actor is None and flag.public
     with pytest.raises(FourEyesViolation):
-        published.reconfirm(by=editor)
+        published.reconfirm(by=editor, note="Fine by me")
+    with pytest.raises(InvalidTransition, match="Say why"):
+        published.reconfirm(by=reviewer, note="  ")
     published.reconfirm(by=reviewer, note="The edit was a typo fix")
     published.refresh_from_db()
     assert not published.needs_recheck
