@@ -13,5 +13,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/sources/", include("articles.urls")),
+    path("review/", include("disputes.urls_review")),
     path("", include("disputes.urls")),
 ]
