@@ -182,11 +182,6 @@ class FollowUp:
 
 
 FOLLOW_UPS = {
-    "withdraw": FollowUp(
-        "disputes.withdraw_dispute", "withdraw", "reason", "Reason for withdrawal",
-        "Readers see this reason at the top of the dispute's page, which stays up as a notice.",
-        "Withdrawn. The public page now shows the withdrawal notice and your reason.",
-    ),
     "reconfirm": FollowUp(
         "disputes.decide_on_dispute", "reconfirm", "note", "What you checked",
         "Say what changed in the source and why the dispute still stands. Readers see that it was "
@@ -198,6 +193,11 @@ FOLLOW_UPS = {
         "The editors get the dispute back with this comment. Readers keep the approved version, with the "
         "re-check notice, until a reviewer approves the new one.",
         "Sent back to the editors. Readers still see the approved version with the re-check notice.",
+    ),
+    "withdraw": FollowUp(
+        "disputes.withdraw_dispute", "withdraw", "reason", "Reason for withdrawal",
+        "Readers see this reason at the top of the dispute's page, which stays up as a notice.",
+        "Withdrawn. The public page now shows the withdrawal notice and your reason.",
     ),
 }  # fmt: skip
 
