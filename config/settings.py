@@ -251,6 +251,22 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Email: the notification digests (disputes/notifications.py). Development prints mails to the
+# console; production sends them through an SMTP relay, with TLS (STARTTLS on 587) by default.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)  # seconds; a stuck relay must not hold a worker
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How often the digest of unread news is mailed; each person gets at most one email per run.
+NOTIFICATION_DIGEST_MINUTES = env_int("NOTIFICATION_DIGEST_MINUTES", 15)
+
 # Celery. PostgreSQL is the truth; the broker is only transport (DESIGN §2). Without REDIS_URL the
 # worker uses kombu's filesystem transport under var/, so `make run` needs no Redis.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -306,6 +322,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every minute, queue a check for each source whose next_check_at has passed. Due-ness lives in
     # the database, so if the broker loses messages the next tick queues them again.
     "enqueue-due-sources": {"task": "articles.tasks.enqueue_due_sources", "schedule": 60.0},
+    # Mail each person one digest of their new notifications. What was mailed is marked in the
+    # database, so a run that is missed or overlaps another sends nothing twice.
+    "send-notification-digests": {
+        "task": "disputes.tasks.send_notification_digests",
+        "schedule": NOTIFICATION_DIGEST_MINUTES * 60.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

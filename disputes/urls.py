@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import urls_builder, urls_desk, urls_statements
+from . import urls_builder, urls_desk, urls_notifications, urls_statements
 from .views import public
 
 app_name = "disputes"
@@ -12,4 +12,5 @@ urlpatterns = [
     path("desk/", include(urls_desk)),
     path("desk/", include(urls_statements)),
     path("desk/", include(urls_builder)),
+    path("desk/", include(urls_notifications)),
 ]

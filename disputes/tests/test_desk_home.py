@@ -128,8 +128,9 @@ def test_the_desk_costs_the_same_queries_for_5_or_100_rows(
 ) -> None:  # type: ignore[no-untyped-def]
     _fill_desk(editor, reviewer, rows)
     client.force_login(editor)
-    # Session, user, user and group permissions; then a list and a count for each of the four sections.
-    with django_assert_num_queries(12):
+    # Session, user, user and group permissions; a list and a count for each of the four sections; the
+    # unread-notifications badge in the header.
+    with django_assert_num_queries(13):
         response = client.get(URL)
     assert response.context["returned"]["count"] == rows
     assert response.context["sources"]["count"] == rows
