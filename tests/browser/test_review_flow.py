@@ -90,6 +90,16 @@ def test_submit_review_revise_approve_then_recheck(
     _decide(review, "Ask the editor for changes", "Name the ministry's spokesperson in the summary.")
     sync_api.expect(review.get_by_text("Sent back to the editor with your comment.")).to_be_visible()
 
+    # The editor hears of it: a badge in the header, and the comment in the list.
+    desk.goto(base + "/desk/")
+    badge = desk.get_by_role("link", name="Notifications 1 unread")
+    sync_api.expect(badge).to_be_visible()
+    badge.click()
+    sync_api.expect(desk.get_by_text("Name the ministry's spokesperson in the summary.")).to_be_visible()
+    save_screenshots(desk, "review-notifications")
+    desk.get_by_role("button", name="Mark all as read").click()
+    sync_api.expect(desk.get_by_text("Nothing unread.")).to_be_visible()
+
     # The editor sees the comment on the desk, revises and submits again.
     desk.goto(base + "/desk/")
     returned = desk.locator("section", has=desk.get_by_role("heading", name="Sent back to you"))
@@ -179,4 +189,6 @@ def test_the_review_page_on_a_phone(open_page: OpenPage, in_review: Dispute, rev
     assert decision_top < changes_top
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     save_screenshots(phone, "review-page-phone")
+    phone.goto(phone.url.split("/review/")[0] + "/review/")
+    save_screenshots(phone, "review-queue-phone")
     assert problems == []
