@@ -309,3 +309,37 @@ def test_the_desk_shows_the_full_history_and_readers_the_public_part(
     public = client.get(published.get_absolute_url()).content.decode()
     assert "Published" in public
     assert "Sent to review" not in public and "reviewer" not in public
+
+
+@pytest.mark.parametrize(
+    ("name", "fixture", "version_key", "data"),
+    [
+        ("review:decide", "in_review", "version", {"decision": "request_changes", "comment": "More sources"}),
+        ("review:withdraw", "published", "withdraw-version", {"withdraw-reason": "Corrected"}),
+        ("review:send-back", "flagged", "send-back-version", {"send-back-reason": "Re-quote"}),
+        ("review:reconfirm", "flagged", "reconfirm-version", {"reconfirm-reason": "Still stands"}),
+    ],
+)
+def test_every_decision_needs_the_csrf_token(
+    request: pytest.FixtureRequest,
+    name: str,
+    fixture: str,
+    version_key: str,
+    data: dict[str, str],
+    editor_reviewer: User,
+) -> None:
+    """B-T2 for the review side: no token or a wrong one is refused; the page's token works."""
+    if fixture == "flagged":
+        dispute, _ = _flagged_with_an_edit(request.getfixturevalue("published"))
+    else:
+        dispute = request.getfixturevalue(fixture)
+    data = {**data, version_key: str(dispute.version)}
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor_reviewer)
+    url = reverse(name, args=[dispute.pk])
+    assert client.post(url, data).status_code == 403
+    assert client.post(url, {**data, "csrfmiddlewaretoken": "x" * 64}).status_code == 403
+    assert Dispute.objects.get(pk=dispute.pk).version == dispute.version
+    page = client.get(reverse("review:dispute", args=[dispute.pk])).content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    assert client.post(url, {**data, "csrfmiddlewaretoken": token}).status_code == 302
