@@ -1,10 +1,8 @@
-from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib import admin
 
 from articles.admin import ReadOnlyAdmin
 
-from .models import Actor, Dispute, DisputeLink, Event, Review, Revision, Statement, TransitionError
+from .models import Actor, Dispute, DisputeLink, Event, Review, Revision, Statement
 
 
 @admin.register(Actor)
@@ -29,33 +27,26 @@ class DisputeLinkInline(admin.TabularInline):
     extra = 0
     raw_id_fields = ["statement"]
 
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyAdmin):
+    """Disputes for staff to inspect. Every change goes through the desk and the review pages, whose
+    model methods check the state, the version and the four-eyes rule and record who acted: an admin
+    form would bypass all three (a staff reviewer could edit a dispute, then approve their own words)."""
+
     list_display = ["claim_text", "state", "resolution", "needs_recheck", "published_at"]
     list_filter = ["state", "resolution", "needs_recheck"]
     search_fields = ["claim_text", "slug"]
-    prepopulated_fields = {"slug": ["claim_text"]}
     inlines = [DisputeLinkInline]
-    # The workflow fields change only through the model's transition methods.
-    readonly_fields = [
-        "state", "version", "needs_recheck", "recheck_reason", "withdrawal_reason", "created_by",
-        "last_edited_by", "approved_by", "created_at", "updated_at", "published_at", "public_revision",
-    ]  # fmt: skip
-    actions = ["reconfirm"]
-
-    def save_model(self, request: HttpRequest, obj: Dispute, form, change: bool) -> None:  # type: ignore[no-untyped-def]
-        if not change:
-            obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
-
-    @admin.action(description="Re-confirm selected disputes (clear the re-check flag)")
-    def reconfirm(self, request: HttpRequest, queryset: QuerySet[Dispute]) -> None:
-        for dispute in queryset.filter(needs_recheck=True):
-            try:
-                dispute.reconfirm(by=request.user, note="Re-confirmed from the admin")  # type: ignore[arg-type]
-            except TransitionError as exc:
-                self.message_user(request, f"{dispute}: {exc}", messages.ERROR)
 
 
 @admin.register(Review)

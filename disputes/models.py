@@ -370,6 +370,9 @@ class Dispute(models.Model):
         self._transition(
             to=self.State.DRAFT, allowed_from=[self.State.PUBLISHED, self.State.REJECTED], by=by,
             kind="revision_started", note=note,
+            # The approval was of the last revision (its Revision row keeps who gave it); the next one
+            # needs its own, and whoever approved the last may now edit this one.
+            fields={"approved_by": None},
         )  # fmt: skip
 
     @transaction.atomic
@@ -382,18 +385,23 @@ class Dispute(models.Model):
         # the withdrawal notice replaces what readers see at once.
         shown = [state for state in self.State.values if state != self.State.WITHDRAWN]
         self._transition(
-            to=self.State.WITHDRAWN, allowed_from=shown, by=by, kind="withdrawn",
-            note=reason, public=True, fields={"withdrawal_reason": reason},
+            to=self.State.WITHDRAWN, allowed_from=shown, by=by, kind="withdrawn", note=reason, public=True,
+            # The withdrawal settles any re-check: readers see one notice, the reason for withdrawal.
+            fields={"withdrawal_reason": reason, "needs_recheck": False, "recheck_reason": ""},
         )  # fmt: skip
 
     @transaction.atomic
     def send_back(self, *, by: AbstractBaseUser, comment: str) -> None:
         """Ask the editors to revise a published dispute (after a re-check); readers keep the approved text."""
         comment = self._require_comment(comment, "are sending it back")
+        if not self.needs_recheck:
+            raise InvalidTransition(
+                "Only a dispute flagged by a re-check is sent back; otherwise start a new revision."
+            )
         version = self.version
         self._transition(
             to=self.State.CHANGES_REQUESTED, allowed_from=[self.State.PUBLISHED], by=by, kind="sent_back",
-            note=comment,
+            note=comment, fields={"approved_by": None},
         )  # fmt: skip
         Review.objects.create(
             dispute=self, dispute_version=version, reviewer=by, decision=Review.Decision.REQUEST_CHANGES,

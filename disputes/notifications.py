@@ -60,7 +60,10 @@ def send_digests(now: dt.datetime | None = None) -> int:
     since = now - DIGEST_WINDOW
     pending = Notification.objects.filter(emailed_at__isnull=True)
     # Stale news, and people we cannot or should not write to: handled, so later runs skip them.
-    unmailable = Q(created_at__lt=since) | Q(recipient__email="") | Q(recipient__is_active=False)
+    # Read in the app already: nothing left to tell them.
+    unmailable = (
+        Q(created_at__lt=since) | Q(read_at__isnull=False) | Q(recipient__email="") | Q(recipient__is_active=False)
+    )
     pending.filter(unmailable).update(emailed_at=now)
 
     recipient_ids = set(pending.filter(created_at__gte=since).values_list("recipient_id", flat=True))
@@ -87,7 +90,9 @@ def _send_digest(
 ) -> int:
     """Claim this person's unmailed notifications, mail them in one digest and mark them; return 1 if sent."""
     claimed = list(
-        Notification.objects.filter(recipient=user, emailed_at__isnull=True, created_at__gte=since)
+        Notification.objects.filter(
+            recipient=user, emailed_at__isnull=True, read_at__isnull=True, created_at__gte=since
+        )
         .select_for_update(skip_locked=True, of=("self",))
         .select_related("event__dispute", "event__actor")
         .order_by("created_at", "pk")

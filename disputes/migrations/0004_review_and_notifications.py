@@ -2,8 +2,28 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+from django.apps.registry import Apps
 from django.conf import settings
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models import OuterRef, Subquery
+
+
+def backfill(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """Date disputes already in review or flagged from their history, so the queues sort them right.
+
+    Runs before 0005's trigger exists, so these writes are not logged as changes outside the workflow.
+    """
+    Dispute, Event = apps.get_model("disputes", "Dispute"), apps.get_model("disputes", "Event")
+
+    def latest(kind: str) -> Subquery:
+        events = Event.objects.filter(dispute=OuterRef("pk"), kind=kind).order_by("-created_at", "-pk")
+        return Subquery(events.values("created_at")[:1])
+
+    Dispute.objects.filter(state="in_review", submitted_at__isnull=True).update(submitted_at=latest("submitted"))
+    Dispute.objects.filter(state="in_review", submitted_at__isnull=True).update(submitted_at=models.F("updated_at"))
+    Dispute.objects.filter(needs_recheck=True, flagged_at__isnull=True).update(flagged_at=latest("flagged"))
+    Dispute.objects.filter(needs_recheck=True, flagged_at__isnull=True).update(flagged_at=models.F("updated_at"))
 
 
 class Migration(migrations.Migration):
@@ -56,4 +76,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

@@ -65,3 +65,8 @@ class Migration(migrations.Migration):
     dependencies = [("disputes", "0004_review_and_notifications")]
 
     operations = [migrations.RunPython(up, down)]
+
+
+# Keep in mind: on SQLite, a later migration that rebuilds disputes_dispute or disputes_event (most
+# AlterField operations do) drops their triggers, this one and 0003's; such a migration must create
+# them again (call `up` from here and from 0003).

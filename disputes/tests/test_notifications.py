@@ -69,6 +69,17 @@ def test_a_second_run_sends_nothing(
     assert mailoutbox == []
 
 
+def test_what_was_read_in_the_app_is_not_mailed_again(
+    mailoutbox: list[EmailMessage], editor: User, reviewer: User, draft: Dispute
+) -> None:
+    through_review(draft, editor=editor, reviewer=reviewer)
+    editor.notifications.filter(event__kind="changes_requested").update(read_at=timezone.now())
+    send_digests()
+    body = mail_to(mailoutbox, editor).body
+    assert "Changes requested" not in body and "Approved and published" in body
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
 def test_nobody_is_mailed_about_their_own_act(
     mailoutbox: list[EmailMessage], editor: User, reviewer: User, draft: Dispute
 ) -> None:

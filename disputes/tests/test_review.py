@@ -343,3 +343,54 @@ def test_every_decision_needs_the_csrf_token(
     page = client.get(reverse("review:dispute", args=[dispute.pk])).content.decode()
     token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
     assert client.post(url, {**data, "csrfmiddlewaretoken": token}).status_code == 302
+
+
+# --- edges found in review ----------------------------------------------------------------------
+
+
+def test_withdrawing_a_flagged_dispute_settles_the_recheck(
+    client: Client, published: Dispute, reviewer: User, editor: User
+) -> None:
+    dispute, _ = _flagged_with_an_edit(published)
+    client.force_login(reviewer)
+    url = reverse("review:withdraw", args=[dispute.pk])
+    client.post(url, {"withdraw-reason": "The Post retracted the report", "withdraw-version": dispute.version})
+    dispute.refresh_from_db()
+    assert dispute.state == Dispute.State.WITHDRAWN and not dispute.needs_recheck
+    assert dispute.claim_text not in client.get(reverse("review:recheck")).content.decode()
+    client.force_login(editor)
+    assert dispute.claim_text not in client.get(reverse("disputes:desk-home")).content.decode()
+    client.logout()
+    public = client.get(dispute.get_absolute_url()).content.decode()
+    assert "This dispute has been withdrawn" in public and "Under re-check" not in public
+
+
+def test_whoever_approved_a_revision_may_edit_the_next_one(
+    in_review: Dispute, editor: User, editor_reviewer: User, reviewer: User
+) -> None:
+    in_review.publish(by=editor_reviewer)
+    in_review.start_revision(by=editor_reviewer)
+    in_review.update_content(by=editor_reviewer, version=in_review.version, summary="Updated after a correction")
+    in_review.submit(by=editor_reviewer)
+    in_review.publish(by=reviewer)  # and someone else approves that one
+    assert Revision.objects.filter(dispute=in_review).count() == 2
+
+
+def test_only_a_flagged_dispute_is_sent_back(client: Client, published: Dispute, reviewer: User) -> None:
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("review:send-back", args=[published.pk]),
+        {"send-back-reason": "Just because", "send-back-version": published.version},
+    )
+    assert response.status_code == 409
+    assert Dispute.objects.get(pk=published.pk).state == Dispute.State.PUBLISHED
+
+
+def test_a_superuser_gets_no_decision_form_on_their_own_dispute(client: Client, admin_user: User) -> None:
+    dispute = ready_for_review(created_by=admin_user, last_edited_by=admin_user)
+    dispute.submit(by=admin_user)
+    client.force_login(admin_user)
+    page = client.get(reverse("review:dispute", args=[dispute.pk])).content.decode()
+    assert "Record decision" not in page and "another reviewer must decide" in page
+    response = decide(client, dispute, "approve")
+    assert response.status_code == 403

@@ -34,6 +34,7 @@ from config.http import AuthedHtmxRequest
 from disputes.changes import changes_since
 from disputes.forms_review import DecisionForm, ReasonForm
 from disputes.models import Dispute, Event, FourEyesViolation, InvalidTransition, Review, StaleDispute
+from disputes.rules import wrote_or_last_edited
 from disputes.views.public import cards_for, grouped, resolution_label
 
 PER_PAGE = 25
@@ -145,7 +146,7 @@ def review_page(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
 def decide(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     """Approve, ask for changes or reject a dispute in review."""
     dispute = _dispute(pk)
-    if not request.user.has_perm("disputes.decide_on_dispute", dispute):
+    if not request.user.has_perm("disputes.decide_on_dispute", dispute) or wrote_or_last_edited(request.user, dispute):
         raise PermissionDenied(_why_not(request, dispute))
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -266,7 +267,8 @@ def _page(
     cards = cards_for(data)
     in_review = dispute.state == Dispute.State.IN_REVIEW
     shown = dispute.public_revision_id is not None and dispute.state != Dispute.State.WITHDRAWN
-    may_decide = user.has_perm("disputes.decide_on_dispute", dispute)
+    # has_perm is always true for superusers; four-eyes holds for them too, so ask the rule itself.
+    may_decide = user.has_perm("disputes.decide_on_dispute", dispute) and not wrote_or_last_edited(user, dispute)
     follow_ups = {
         action: step
         for action, step in FOLLOW_UPS.items()
