@@ -23,8 +23,8 @@ class SourceAdmin(admin.ModelAdmin):
     ]  # fmt: skip
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records the system writes: visible to staff, never edited by hand."""
+class ReadOnly:
+    """Records the system writes: visible to staff, never edited by hand (for admins and inlines)."""
 
     def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
@@ -34,6 +34,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
 
 
 @admin.register(Snapshot)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from articles.admin import ReadOnlyAdmin
+from articles.admin import ReadOnly, ReadOnlyAdmin
 
 from .models import Actor, Dispute, DisputeLink, Event, Review, Revision, Statement
 
@@ -22,19 +22,10 @@ class StatementAdmin(admin.ModelAdmin):
     search_fields = ["quote__exact", "speaker__name"]
 
 
-class DisputeLinkInline(admin.TabularInline):
+class DisputeLinkInline(ReadOnly, admin.TabularInline):
     model = DisputeLink
     extra = 0
     raw_id_fields = ["statement"]
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Dispute)
