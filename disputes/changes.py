@@ -44,6 +44,19 @@ class Changes:
     def none(self) -> bool:
         return not (self.first_review or self.fields or self.resolution or self.links or self.reordered)
 
+    def in_words(self) -> list[str]:
+        """Say what changed in a few words a reader understands, e.g. ["summary edited", "1 statement added"]."""
+        words = [f"{change.label.lower()} edited" for change in self.fields]
+        if self.resolution:
+            words.append(f"now “{self.resolution[1]}” (was “{self.resolution[0]}”)")
+        for kind in ("added", "removed", "changed"):
+            count = sum(1 for link in self.links if link.kind == kind)
+            if count:
+                words.append(f"{count} statement{'s' if count > 1 else ''} {kind}")
+        if self.reordered:
+            words.append("statements reordered")
+        return words
+
 
 def changes_since(approved: dict[str, Any] | None, current: dict[str, Any]) -> Changes:
     """Compare the dispute as it stands with the revision readers see (None: never approved)."""

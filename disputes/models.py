@@ -241,6 +241,7 @@ class Dispute(models.Model):
         note: str = "",
         public: bool = False,
         fields: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
         """Move to `to` with a conditional UPDATE on state and version, and record an Event."""
         allowed_from = list(allowed_from)
@@ -259,7 +260,9 @@ class Dispute(models.Model):
         for name, value in changes.items():
             setattr(self, name, value)
         self.version += 1
-        Event.objects.create(dispute=self, actor=by, kind=kind, note=note, public=public, data={"state": to})
+        Event.objects.create(
+            dispute=self, actor=by, kind=kind, note=note, public=public, data={"state": to, **(data or {})}
+        )
 
     def _check_four_eyes(self, by: AbstractBaseUser) -> None:
         if by.pk in {self.created_by_id, self.last_edited_by_id}:
@@ -344,18 +347,24 @@ class Dispute(models.Model):
         )
         if not claimed.exists():
             raise StaleDispute("Someone else decided on this dispute a moment ago. Reload it to see what they did.")
+        from disputes.changes import changes_since  # compares frozen data; it needs this module's labels
+
         version = self.version
+        previous = self.public_revision.data if self.public_revision_id else None  # type: ignore[union-attr]
         revision = Revision.objects.create(
             dispute=self, dispute_version=version, data=self.frozen(), approved_by=by,
             author=self.created_by, editor=self.last_edited_by,
         )  # fmt: skip
         now = timezone.now()
         first = self.published_at is None
+        # Readers see what changed since the version they could read before, in words, in the history.
+        changed = changes_since(previous, revision.data).in_words() if previous is not None else []
         self._transition(
             to=self.State.PUBLISHED, allowed_from=[self.State.IN_REVIEW], by=by,
             kind="published" if first else "republished", note=note, public=True,
             fields={"approved_by": by, "public_revision": revision, "published_at": self.published_at or now,
                     "needs_recheck": False, "recheck_reason": ""},
+            data={"changes": changed} if changed else None,
         )  # fmt: skip
         Review.objects.create(
             dispute=self, dispute_version=version, reviewer=by, decision=Review.Decision.APPROVE, comment=note
@@ -755,6 +764,9 @@ class Event(models.Model):
         "reconfirmed": "Re-checked and confirmed",
         "imported": "Imported",
     }
+    # Whose note readers see in the public history: the reason for a withdrawal or a flag, and what a
+    # reviewer found when re-confirming. Review comments and approval notes stay on the desk.
+    PUBLIC_NOTES = ("withdrawn", "flagged", "reconfirmed")
     DESK_WORDING = {
         "created": "Draft opened",
         "edited": "Text edited",

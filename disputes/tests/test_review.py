@@ -229,6 +229,7 @@ def test_reconfirming_clears_the_public_notice(client: Client, published: Disput
     client.logout()
     public = client.get(dispute.get_absolute_url()).content.decode()
     assert "Under re-check" not in public and "Re-checked and confirmed" in public
+    assert "Only a later update; the denial stands" in public  # why: what the reviewer found
 
 
 def test_sending_back_keeps_readers_on_the_approved_version(
@@ -394,3 +395,18 @@ def test_a_superuser_gets_no_decision_form_on_their_own_dispute(client: Client, 
     assert "Record decision" not in page and "another reviewer must decide" in page
     response = decide(client, dispute, "approve")
     assert response.status_code == 403
+
+
+def test_readers_see_what_changed_when_a_new_revision_is_approved(
+    client: Client, published: Dispute, editor: User, reviewer: User
+) -> None:
+    published.start_revision(by=editor)
+    published.update_content(by=editor, version=published.version, summary="Now with the ministry's full denial.")
+    add_link(published, DisputeLink.Role.REBUTTAL)
+    published.refresh_from_db()
+    published.submit(by=editor)
+    published.publish(by=reviewer, note="Internal: checked against the ministry's site")
+    page = client.get(published.get_absolute_url()).content.decode()
+    assert "Updated and approved again" in page
+    assert "What changed: summary edited; 1 statement added." in page
+    assert "Internal: checked" not in page  # the approval note stays on the desk

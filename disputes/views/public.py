@@ -86,6 +86,7 @@ def dispute_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "description": first_sentence(revision.data.get("summary", "")),
         "groups": grouped(cards),
         "timeline": Event.objects.filter(dispute=dispute, public=True).order_by("created_at", "pk"),
+        "public_notes": Event.PUBLIC_NOTES,
         "page_url": page_url,
         "withdrawn": withdrawn,
         # A withdrawn dispute stays readable, but is no longer offered to aggregators as a review.

@@ -185,8 +185,8 @@ class FollowUp:
 FOLLOW_UPS = {
     "reconfirm": FollowUp(
         "disputes.decide_on_dispute", "reconfirm", "note", "What you checked",
-        "Say what changed in the source and why the dispute still stands. Readers see that it was "
-        "re-checked, and the notice goes.",
+        "Say what changed in the source and why the dispute still stands. Readers see this note in the "
+        "dispute's history, and the notice goes.",
         "Re-confirmed. The re-check notice is gone from the public page.",
     ),
     "send-back": FollowUp(
