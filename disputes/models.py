@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Q, Value, When
@@ -136,6 +137,7 @@ class DisputeQuerySet(models.QuerySet["Dispute"]):
             version=F("version") + 1,
             updated_at=now,
             flagged_at=now,
+            public_changed_at=now,
         )
         Event.objects.bulk_create(
             [Event(dispute_id=pk, actor=by, kind="flagged", note=reasons[pk], public=True) for pk in ids]
@@ -177,6 +179,12 @@ class Dispute(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True, help_text="First publication")
     submitted_at = models.DateTimeField(null=True, blank=True, help_text="Last sent to review")
+    public_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When what readers see of this dispute last changed: its page's cache validator",
+    )  # fmt: skip
+    search_vector = SearchVectorField(null=True, editable=False, help_text="Full-text index of the approved revision")
+    search_text = models.TextField(blank=True, editable=False, help_text="The same, folded, for substring search")
     flagged_at = models.DateTimeField(null=True, blank=True, help_text="When the current re-check flag was raised")
     public_revision = models.ForeignKey(
         "Revision", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -251,6 +259,8 @@ class Dispute(models.Model):
             )
         now = timezone.now()
         changes = {"state": to, "updated_at": now, **(fields or {})}
+        if public:  # readers see this step: their page's cache validator moves
+            changes["public_changed_at"] = now
         # Conditional UPDATE: someone else may have acted on this dispute since it was loaded.
         updated = Dispute.objects.filter(pk=self.pk, state__in=allowed_from, version=self.version).update(
             version=F("version") + 1, **changes
@@ -347,8 +357,6 @@ class Dispute(models.Model):
         )
         if not claimed.exists():
             raise StaleDispute("Someone else decided on this dispute a moment ago. Reload it to see what they did.")
-        from disputes.changes import changes_since  # compares frozen data; it needs this module's labels
-
         version = self.version
         previous = self.public_revision.data if self.public_revision_id else None  # type: ignore[union-attr]
         revision = Revision.objects.create(
@@ -369,6 +377,7 @@ class Dispute(models.Model):
         Review.objects.create(
             dispute=self, dispute_version=version, reviewer=by, decision=Review.Decision.APPROVE, comment=note
         )
+        search.index(self, revision.data)
         return revision
 
     @transaction.atomic
@@ -398,6 +407,7 @@ class Dispute(models.Model):
             # The withdrawal settles any re-check: readers see one notice, the reason for withdrawal.
             fields={"withdrawal_reason": reason, "needs_recheck": False, "recheck_reason": ""},
         )  # fmt: skip
+        search.touch_related(self)  # their "related disputes" lists drop this one
 
     @transaction.atomic
     def send_back(self, *, by: AbstractBaseUser, comment: str) -> None:
@@ -430,11 +440,15 @@ class Dispute(models.Model):
         self._check_four_eyes(by)
         note = self._require_comment(note, "are confirming it still stands")
         updated = Dispute.objects.filter(pk=self.pk, needs_recheck=True, version=self.version).update(
-            needs_recheck=False, recheck_reason="", version=F("version") + 1, updated_at=timezone.now()
+            needs_recheck=False,
+            recheck_reason="",
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+            public_changed_at=timezone.now(),
         )
         if not updated:
             raise StaleDispute("This dispute is not flagged any more, or someone else changed it. Reload it.")
-        self.refresh_from_db(fields=["needs_recheck", "recheck_reason", "version", "updated_at"])
+        self.refresh_from_db(fields=["needs_recheck", "recheck_reason", "version", "updated_at", "public_changed_at"])
         Event.objects.create(dispute=self, actor=by, kind="reconfirmed", note=note, public=True)
 
     @transaction.atomic
@@ -567,6 +581,8 @@ class Dispute(models.Model):
         if not names:
             return False
         now = timezone.now()
+        if shown or self.public_revision_id:
+            fields["public_changed_at"] = now
         # Conditional UPDATE: someone may have acted on this dispute while the import ran.
         updated = Dispute.objects.filter(pk=self.pk, version=self.version).update(
             version=F("version") + 1, updated_at=now, **fields
@@ -581,6 +597,8 @@ class Dispute(models.Model):
             dispute=self, actor=None, kind="imported", public=revision is not None,
             data={"state": state, "fields": names},
         )  # fmt: skip
+        if revision is not None:
+            search.index(self, revision.data)
         return True
 
     # --- publication ----------------------------------------------------------------------------
@@ -797,6 +815,28 @@ class Event(models.Model):
         return self.DESK_WORDING.get(self.kind, self.kind.replace("_", " ").capitalize())
 
 
+class PublicFacet(models.Model):
+    """A speaker, outlet or source of a dispute's approved revision: what readers filter by, and how
+    related disputes are found. Rewritten by `disputes.search.index` at each approval."""
+
+    class Kind(models.TextChoices):
+        SPEAKER = "speaker", "Speaker"
+        OUTLET = "outlet", "Outlet"
+        SOURCE = "source", "Source"
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="facets")
+    kind = models.CharField(max_length=10, choices=Kind)
+    key = models.CharField(max_length=300, help_text="Folded name, or the source's id")
+    label = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key"], name="facet_lookup")]
+        constraints = [models.UniqueConstraint(fields=["dispute", "kind", "key"], name="facet_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.label}"
+
+
 class Notification(models.Model):
     """One event that one person should hear about: shown in the desk, mailed in a digest.
 
@@ -853,3 +893,8 @@ class Notification(models.Model):
             recipients.discard(event.actor_id)  # nobody needs telling what they just did
             rows += [cls(recipient_id=pk, event=event, created_at=event.created_at) for pk in sorted(recipients)]
         cls.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+# These read the models above (so they come last): the search index and the comparison of revisions.
+from disputes import search  # noqa: E402
+from disputes.changes import changes_since  # noqa: E402

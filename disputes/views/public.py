@@ -16,18 +16,23 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Count, Min
 from django.db.models.fields.json import KeyTextTransform
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from articles.models import Source
-from disputes.models import Dispute, DisputeLink, DisputeQuerySet, Event, Statement
+from articles.models import Quote, Source
+from disputes import search
+from disputes.models import Dispute, DisputeLink, DisputeQuerySet, Event, PublicFacet, Statement
+from disputes.related import related_to
+from disputes.source_states import SourceState, describe
 from disputes.templatetags.public_pages import http_url, resolution_label
 
 DISPUTES_PER_PAGE = 20
+FACETS_SHOWN = 100
 READER_CACHE_SECONDS = 60
 
 GROUP_HEADINGS = {
@@ -38,6 +43,10 @@ GROUP_HEADINGS = {
     DisputeLink.Role.CORRECTION: "Correction notices",
 }
 OTHER_HEADING = "Other statements"
+# Shown side by side on wide screens: where the claim appeared, and who answered it.
+SIDE_BY_SIDE = (DisputeLink.Role.APPEARANCE, DisputeLink.Role.REBUTTAL)
+# The current snapshot is read for its date only; its texts stay in the database.
+SNAPSHOT_TEXTS = ("current_snapshot__raw_html", "current_snapshot__main_text", "current_snapshot__full_text")
 
 # A sentence ends at . ! or ? followed by space and something that is not a lower-case letter, so
 # "U.S. officials said" stays whole.
@@ -62,10 +71,57 @@ def for_readers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 @require_safe
 @for_readers
 def index(request: HttpRequest) -> HttpResponse:
-    """List published disputes, newest first, twenty to a page."""
-    disputes = listed(Dispute.objects.public()).order_by("-published_at", "-pk")
-    page = Paginator(disputes, DISPUTES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "disputes/public/index.html", {"page": page})
+    """List published disputes, newest first, twenty to a page; search them and filter them."""
+    wanted = _wanted(request)
+    disputes = Dispute.objects.public()
+    for kind in (PublicFacet.Kind.SPEAKER, PublicFacet.Kind.OUTLET):
+        if wanted[kind]:
+            disputes = disputes.filter(facets__kind=kind, facets__key=search.fold(wanted[kind]))
+    if wanted["resolution"]:
+        disputes = disputes.filter(public_revision__data__resolution=wanted["resolution"])
+    if wanted["changed"]:
+        disputes = disputes.filter(needs_recheck=True).exclude(state=Dispute.State.WITHDRAWN)
+    if wanted["q"]:
+        disputes = search.search(disputes, wanted["q"])
+    else:
+        disputes = disputes.order_by("-published_at", "-pk")
+    page = Paginator(listed(disputes), DISPUTES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "wanted": wanted,
+        "filtering": any(wanted.values()),
+        "speakers": _facet_choices(PublicFacet.Kind.SPEAKER),
+        "outlets": _facet_choices(PublicFacet.Kind.OUTLET),
+        "resolutions": Dispute.Resolution.choices,
+    }
+    # The search form asks htmx for the results alone as one types; the full page otherwise.
+    template = "disputes/public/index.html#results" if getattr(request, "htmx", False) else "disputes/public/index.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _wanted(request: HttpRequest) -> dict[str, str]:
+    get = request.GET
+    resolution = get.get("resolution", "")
+    return {
+        "q": " ".join(get.get("q", "").split())[:200],
+        PublicFacet.Kind.SPEAKER: get.get("speaker", "").strip()[:300],
+        PublicFacet.Kind.OUTLET: get.get("outlet", "").strip()[:300],
+        "resolution": resolution if resolution in Dispute.Resolution.values else "",
+        "changed": "1" if get.get("changed") else "",
+    }
+
+
+def _facet_choices(kind: str) -> list[dict[str, Any]]:
+    """The speakers (or outlets) of disputes readers can see, the most disputed first."""
+    shown = Dispute.objects.public().exclude(state=Dispute.State.WITHDRAWN).values("pk")
+    return list(
+        PublicFacet.objects.filter(kind=kind, dispute__in=shown)
+        .values("key")
+        .annotate(label=Min("label"), disputes=Count("dispute_id", distinct=True))
+        .order_by("-disputes", "label")[:FACETS_SHOWN]
+    )
 
 
 @require_safe
@@ -89,6 +145,8 @@ def dispute_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "public_notes": Event.PUBLIC_NOTES,
         "page_url": page_url,
         "withdrawn": withdrawn,
+        "related": related_to(dispute, revision.data),
+        "link_sources": True,  # every source of a public dispute has a public page; a preview's may not
         # A withdrawn dispute stays readable, but is no longer offered to aggregators as a review.
         "claim_review": None if withdrawn else claim_review(dispute, revision.data, cards, page_url),
     }
@@ -122,9 +180,10 @@ class Card:
     date: dt.date | None
     note: str
     source: Source | None
+    state: SourceState | None = None  # the source's state in words, with what became of the quoted words
 
     @classmethod
-    def from_frozen(cls, link: dict[str, Any], source: Source | None) -> Card:
+    def from_frozen(cls, link: dict[str, Any], source: Source | None, quote: Quote | None = None) -> Card:
         """Build a card from one link of `Revision.data` (see `DisputeLink.frozen`)."""
         frozen_source = link.get("source") or {}
         return cls(
@@ -139,6 +198,7 @@ class Card:
             date=_statement_date(link.get("stated_on"), frozen_source.get("published_at")),
             note=link.get("note", ""),
             source=source,
+            state=describe(source, quote) if source else None,
         )
 
     @property
@@ -186,12 +246,26 @@ class Group:
     role: str
     cards: list[Card]
 
+    @property
+    def side(self) -> bool:
+        """Say whether the group is one of the two columns: appearances beside rebuttals."""
+        return self.role in SIDE_BY_SIDE
+
 
 def cards_for(data: dict[str, Any]) -> list[Card]:
-    """Turn a revision's links into cards, loading every cited source in one query."""
+    """Turn a revision's links into cards, loading every cited source, and every cited quote, in one query."""
     links = data.get("links", [])
-    sources = Source.objects.select_related("outlet").in_bulk({link["source"]["id"] for link in links})
-    return [Card.from_frozen(link, sources.get(link["source"]["id"])) for link in links]
+    sources = (
+        Source.objects.select_related("outlet", "current_snapshot")
+        .defer(*SNAPSHOT_TEXTS)
+        .in_bulk({link["source"]["id"] for link in links})
+    )
+    quote_ids = {link["quote"]["id"] for link in links if (link.get("quote") or {}).get("id")}
+    quotes = Quote.objects.only("status", "source_id").in_bulk(quote_ids) if quote_ids else {}
+    return [
+        Card.from_frozen(link, sources.get(link["source"]["id"]), quotes.get((link.get("quote") or {}).get("id")))
+        for link in links
+    ]
 
 
 def grouped(cards: list[Card]) -> list[Group]:
