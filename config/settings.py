@@ -266,6 +266,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How often the digest of unread news is mailed; each person gets at most one email per run.
 NOTIFICATION_DIGEST_MINUTES = env_int("NOTIFICATION_DIGEST_MINUTES", 15)
+# Where the hourly export writes the open-data files served at /data/ (docs/open-data.md).
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR") or VAR_DIR / "exports")
 
 # Celery. PostgreSQL is the truth; the broker is only transport (DESIGN §2). Without REDIS_URL the
 # worker uses kombu's filesystem transport under var/, so `make run` needs no Redis.
@@ -328,6 +330,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "disputes.tasks.send_notification_digests",
         "schedule": NOTIFICATION_DIGEST_MINUTES * 60.0,
     },
+    # Hourly, rewrite the open-data files (/data/disputes.jsonl and .csv). Each is swapped in whole,
+    # so a missed or overlapping run leaves the previous complete file in place.
+    "export-published-disputes": {"task": "disputes.tasks.export_published_disputes", "schedule": 60 * 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -14,5 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/sources/", include("articles.urls")),
     path("review/", include("disputes.urls_review")),
+    path("api/", include("disputes.urls_api")),
+    path("", include("disputes.urls_open_data")),  # the feeds and the bulk files
     path("", include("disputes.urls")),
 ]
