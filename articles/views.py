@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import diffing, tasks
+from . import tasks
+from .comparing import compare
 from .forms import SourceDetailsForm, SourceForm
-from .marking import mark_diff, mark_text, trim_unchanged
-from .models import Outlet, Snapshot, Source
+from .marking import mark_text
+from .models import Outlet, Source
 
 FETCHES_SHOWN = 30
 SOURCES_PER_PAGE = 50
@@ -143,11 +144,13 @@ def check_pending(source: Source) -> bool:
 
 
 def _panel_context(request: HttpRequest, source: Source, *, poll_url: str) -> dict[str, object]:
-    snapshots = list(source.snapshots.only("pk", "captured_at", "extractor", "correction_notices", "raw_sha256"))
+    snapshots = list(
+        source.snapshots.only("pk", "source_id", "captured_at", "extractor", "correction_notices", "raw_sha256")
+    )
     quotes = list(source.quotes.select_related("last_check").order_by("start", "pk"))
     passages = [q.exact for q in quotes] + [q.last_check.matched_text for q in quotes if q.last_check_id]
     current = source.current_snapshot
-    diff = _diff(request, snapshots, passages)
+    diff = compare(snapshots, request.GET.get("from"), request.GET.get("to"), passages)
     fetches = source.fetches.select_related("snapshot").order_by("-started_at")[:FETCHES_SHOWN]
     return {
         "source": source,
@@ -160,27 +163,4 @@ def _panel_context(request: HttpRequest, source: Source, *, poll_url: str) -> di
         "text_pieces": mark_text(current.main_text, passages) if current else [],
         "diff": diff,
         "fetches": fetches,
-    }
-
-
-def _diff(request: HttpRequest, snapshots: list[Snapshot], passages: list[str]) -> dict[str, object] | None:
-    """Build the word diff the reader asked for (?from=&to=), or between the last two versions."""
-    if len(snapshots) < 2:
-        return None
-    by_pk = {snapshot.pk: snapshot for snapshot in snapshots}
-    try:
-        old_pk = int(request.GET.get("from", snapshots[1].pk))
-        new_pk = int(request.GET.get("to", snapshots[0].pk))
-    except ValueError:
-        old_pk, new_pk = snapshots[1].pk, snapshots[0].pk
-    if old_pk not in by_pk or new_pk not in by_pk:
-        old_pk, new_pk = snapshots[1].pk, snapshots[0].pk
-    texts = dict(Snapshot.objects.filter(pk__in=[old_pk, new_pk]).values_list("pk", "main_text"))
-    old_text, new_text = texts[old_pk], texts[new_pk]
-    chunks = [(chunk.op, chunk.text) for chunk in diffing.word_diff(old_text, new_text)]
-    return {
-        "old": by_pk[old_pk],
-        "new": by_pk[new_pk],
-        "pieces": trim_unchanged(mark_diff(chunks, old_text, new_text, passages)),
-        "identical": old_text == new_text,
     }
