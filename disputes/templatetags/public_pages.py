@@ -48,3 +48,12 @@ def ld_json(value: Any) -> SafeString:
     data = json.dumps(value, cls=DjangoJSONEncoder).translate(_JSON_SCRIPT_ESCAPES)
     # Safe for the same reason json_script is: every character that could end the element is escaped.
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(data))  # noqa: S308
+
+
+@register.filter
+def isolated(value: object) -> str:
+    """Wrap text in a Unicode isolate (FSI … PDI) where no <bdi> can go, such as <title>.
+
+    A right-to-left override inside the text then ends with it, and cannot turn the words after it around.
+    """
+    return f"\u2068{value}\u2069"

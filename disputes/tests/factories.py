@@ -1,9 +1,11 @@
 import datetime as dt
 
 import factory
+from django.utils import timezone
 
 from articles.tests.factories import QuoteFactory, SnapshotFactory
-from disputes.models import Actor, Dispute, DisputeLink, Statement
+from disputes import search
+from disputes.models import Actor, Dispute, DisputeLink, Revision, Statement
 
 
 class ActorFactory(factory.django.DjangoModelFactory):
@@ -59,4 +61,16 @@ def ready_for_review(created_by: object, **kwargs: object) -> Dispute:
     dispute = DisputeFactory(created_by=created_by, **kwargs)
     add_link(dispute, DisputeLink.Role.APPEARANCE)
     add_link(dispute, DisputeLink.Role.REBUTTAL)
+    return dispute
+
+
+def publish_as_is(dispute: Dispute, *, published_at: dt.datetime | None = None, state: str = "published") -> Dispute:
+    """Publish without the workflow: freeze the dispute into a revision, point readers at it, index it."""
+    revision = Revision.objects.create(dispute=dispute, dispute_version=dispute.version, data=dispute.frozen())
+    Dispute.objects.filter(pk=dispute.pk).update(
+        state=state, public_revision=revision, published_at=published_at or timezone.now(),
+        public_changed_at=timezone.now(),
+    )  # fmt: skip
+    dispute.refresh_from_db()
+    search.index(dispute, revision.data)
     return dispute
