@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from articles.models import Source
+from articles.models import Snapshot, Source
 from articles.tests.factories import OutletFactory
 from disputes import search
 from disputes.models import Actor, Dispute, DisputeLink, Revision, Statement
@@ -226,7 +226,9 @@ def test_dispute_page_dates_statements_when_said_or_when_published(client: Clien
 def test_dispute_page_shows_each_sources_current_state(client: Client, story: Dispute) -> None:
     source = Source.objects.get(title__startswith="'Pure fiction'")
     source.liveness = Source.Liveness.UNREACHABLE
+    source.last_checked_at = dt.datetime(2024, 11, 20, 9, 0, tzinfo=dt.UTC)
     source.save()
+    Snapshot.objects.filter(pk=source.current_snapshot_id).update(captured_at=dt.datetime(2024, 11, 11, tzinfo=dt.UTC))
 
     response = client.get(story.get_absolute_url())
 
@@ -235,8 +237,13 @@ def test_dispute_page_shows_each_sources_current_state(client: Client, story: Di
         for p in parse(response).iter("p")
         if "source-state" in p.get("class", "")
     ]
-    assert states == ["Source now: Not checked yet", "Source now: Not checked yet", "Source now: Unreachable"]
+    assert states == [
+        "Source now: Not checked yet",
+        "Source now: Not checked yet",
+        "Source now: Unreachable at our last check, 20 Nov 2024 — our copy of 11 Nov 2024",
+    ]
     assertContains(response, '<p class="source-state source-state--warn">', count=1)
+    assertContains(response, f'<a href="/sources/{source.pk}/#text">our copy of 11 Nov 2024</a>', html=True)
 
 
 def test_claim_review_json_ld_carries_every_field(client: Client, story: Dispute, settings) -> None:

@@ -86,7 +86,7 @@ def test_dispute_page_reads_well(open_page: OpenPage, story: Dispute, name: str,
     sync_api.expect(page.get_by_role("heading", level=1)).to_have_text(story.claim_text)
     sync_api.expect(page.locator("blockquote", has_text=REBUTTAL)).to_be_visible()
     sync_api.expect(page.get_by_role("heading", name="Heorhii Tykhyi")).to_be_visible()
-    sync_api.expect(page.get_by_text("Unreachable", exact=True)).to_be_visible()
+    sync_api.expect(page.get_by_text("Unreachable at our last check")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     save_screenshots(page, f"dispute-{name}")
     assert problems == []
