@@ -215,9 +215,9 @@ def test_checks_are_told_in_words_without_internals(client: Client, source: Sour
         for tr in parse(response).find(".//table[@class='data-table checks-table']/tbody")
     ]
     assert rows == [
-        ["14 Nov 2024, 09:00", "Could not be reached", "503 Service Unavailable"],
-        ["12 Nov 2024 to 13 Nov 2024 2 checks", "Online, text unchanged", "304 Not Modified"],
-        ["11 Nov 2024, 09:00", "Online: the text changed", "200 OK"],
+        ["14 Nov 2024, 09:00", "Could not be reached The site's answer: 503 Service Unavailable"],
+        ["12 Nov 2024 to 13 Nov 2024 2 checks", "Online, text unchanged The site's answer: 304 Not Modified"],
+        ["11 Nov 2024, 09:00", "Online: the text changed The site's answer: 200 OK"],
     ]
     for internal in ("worker-7", "10.0.0.7", "celery"):
         assertNotContains(response, internal)
