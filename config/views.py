@@ -3,11 +3,15 @@ import os
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from disputes.sitemaps import SITEMAPS
 
 DISPATCHER_STALE_AFTER = dt.timedelta(minutes=5)
 OVERDUE_AFTER = dt.timedelta(hours=1)
@@ -84,3 +88,30 @@ def _broker() -> tuple[bool, str]:
     if folder and os.path.isdir(folder) and os.access(folder, os.W_OK):
         return True, "filesystem"
     return False, "filesystem: the queue folder is missing or not writable"
+
+
+ROBOTS = """User-agent: *
+Disallow: /desk/
+Disallow: /review/
+Disallow: /admin/
+Disallow: /login/
+Allow: /
+
+Sitemap: {site}/sitemap.xml
+"""
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Keep crawlers to readers' pages, and point them to the sitemap."""
+    response = HttpResponse(ROBOTS.format(site=settings.SITE_URL), content_type="text/plain; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=60 * 60)
+    return response
+
+
+@require_safe
+def sitemap_xml(request: HttpRequest) -> HttpResponse:
+    """List readers' pages with their last change, cacheable like the pages themselves."""
+    response = sitemap_view(request, sitemaps=SITEMAPS)
+    patch_cache_control(response, public=True, max_age=60 * 10)
+    return response

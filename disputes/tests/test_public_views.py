@@ -30,7 +30,10 @@ def publish_directly(dispute: Dispute, *, published_at: dt.datetime | None = Non
     """Publish without the workflow: freeze the dispute into a revision and point readers at it."""
     revision = Revision.objects.create(dispute=dispute, dispute_version=dispute.version, data=dispute.frozen())
     Dispute.objects.filter(pk=dispute.pk).update(
-        state=Dispute.State.PUBLISHED, public_revision=revision, published_at=published_at or timezone.now()
+        state=Dispute.State.PUBLISHED,
+        public_revision=revision,
+        published_at=published_at or timezone.now(),
+        public_changed_at=timezone.now(),
     )
     dispute.refresh_from_db()
     search.index(dispute, revision.data)
@@ -403,13 +406,14 @@ def test_error_page_renders_without_a_request(db: None) -> None:
 def test_dispute_page_costs_the_same_queries_with_1_link_or_50(
     client: Client, db: None, django_assert_num_queries
 ) -> None:
-    # The dispute with its revision, the cited sources, their quotes, the public history, related disputes.
+    # Its cache validators (the dispute, the cited quotes with their sources); then the dispute with its
+    # revision, the cited sources, their quotes, the public history, related disputes.
     small = publish_directly(dispute_with_links(1))
     large = publish_directly(dispute_with_links(50))
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         assert client.get(small.get_absolute_url()).status_code == 200
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         response = client.get(large.get_absolute_url())
     assert sum(len(g.cards) for g in response.context["groups"]) == 50
 
@@ -417,14 +421,15 @@ def test_dispute_page_costs_the_same_queries_with_1_link_or_50(
 def test_index_costs_the_same_queries_with_5_disputes_or_50(
     client: Client, db: None, django_assert_num_queries
 ) -> None:
-    # The count for the paginator, one page of disputes, the speakers and the outlets to filter by.
+    # The cache validator; the count for the paginator, one page of disputes, the speakers and the
+    # outlets to filter by.
     for _ in range(5):
         publish_directly(dispute_with_links(2))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get("/")
     for _ in range(45):
         publish_directly(dispute_with_links(2))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get("/")
     assert len(response.context["page"].object_list) == 20
 
@@ -439,7 +444,8 @@ def test_readers_get_no_cookie_and_a_cacheable_page(client: Client, published: D
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
     assert not response.cookies
-    assert response["Cache-Control"] == "public, max-age=60"
+    assert response["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
+    assert "Cookie" not in response.get("Vary", "")
     assertNotContains(response, "csrfmiddlewaretoken")
     assertNotContains(response, "hx-headers")
     assertContains(response, "Sign in")

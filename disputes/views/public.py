@@ -23,9 +23,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
+from django_htmx.http import push_url
 
 from articles.models import Quote, Source
-from disputes import search
+from disputes import caching, search
 from disputes.models import Dispute, DisputeLink, DisputeQuerySet, Event, PublicFacet, Statement
 from disputes.related import related_to
 from disputes.source_states import SourceState, describe
@@ -34,6 +35,7 @@ from disputes.templatetags.public_pages import http_url, resolution_label
 DISPUTES_PER_PAGE = 20
 FACETS_SHOWN = 100
 READER_CACHE_SECONDS = 60
+READER_STALE_SECONDS = 300  # a cache may serve the page this much longer while it asks again
 
 GROUP_HEADINGS = {
     DisputeLink.Role.APPEARANCE: "Appearances of the claim",
@@ -62,7 +64,9 @@ def for_readers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if request.user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         else:
-            patch_cache_control(response, public=True, max_age=READER_CACHE_SECONDS)
+            patch_cache_control(
+                response, public=True, max_age=READER_CACHE_SECONDS, stale_while_revalidate=READER_STALE_SECONDS
+            )
         return response
 
     return wrapper
@@ -70,6 +74,7 @@ def for_readers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 @require_safe
 @for_readers
+@caching.conditional(caching.index_validators)
 def index(request: HttpRequest) -> HttpResponse:
     """List published disputes, newest first, twenty to a page; search them and filter them."""
     wanted = _wanted(request)
@@ -97,6 +102,9 @@ def index(request: HttpRequest) -> HttpResponse:
     # The search form asks htmx for the results alone as one types; the full page otherwise.
     template = "disputes/public/index.html#results" if getattr(request, "htmx", False) else "disputes/public/index.html"
     response = render(request, template, context)
+    if getattr(request, "htmx", False):
+        query = caching.clean_query(request)
+        push_url(response, f"?{query}" if query else request.path)  # an address to share: no empty fields
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -126,6 +134,7 @@ def _facet_choices(kind: str) -> list[dict[str, Any]]:
 
 @require_safe
 @for_readers
+@caching.conditional(caching.dispute_validators)
 def dispute_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Show a published dispute as last approved, its sources as they stand now, and its public history."""
     dispute = get_object_or_404(Dispute.objects.public().select_related("public_revision"), slug=slug)

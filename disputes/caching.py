@@ -1,0 +1,133 @@
+"""Cache validators for readers' pages: an ETag that changes exactly when what a page shows would.
+
+A reader's browser or a shared cache keeps a public page for a minute, may serve it stale for five
+more while it revalidates, and then asks again with `If-None-Match`. The answer is a 304 computed from
+at most two small queries and no template rendering:
+
+- the index (and its searches): one aggregate over public disputes — their number and the latest
+  `public_changed_at`, which every change readers can see moves (see `Dispute`), plus the query string;
+- a dispute page: the dispute's row and its approved revision, then the cited quotes with their
+  sources, described exactly as the page describes them (`disputes.source_states.describe`).
+
+Every validator also carries the release: a hash of the templates and the stylesheet, so that a
+deploy that changes how pages look is not hidden behind old ETags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from functools import cache, wraps
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag, urlencode
+
+from articles.models import Quote
+from disputes.models import Dispute
+from disputes.source_states import describe
+
+Validators = tuple[str, dt.datetime | None] | None
+ValidatorFunc = Callable[..., Validators]
+
+
+@cache
+def release() -> str:
+    """Hash what shapes a page other than data: the templates and the static files (computed once)."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    for folder in ("templates", "static"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def etag_of(parts: Iterable[Any]) -> str:
+    digest = hashlib.sha256(release().encode())
+    for part in parts:
+        digest.update(b"\x1f" + repr(part).encode())
+    return quote_etag(digest.hexdigest()[:32])
+
+
+def conditional(validators: ValidatorFunc) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Answer a revalidation with 304 when the page would not change; else render it with its validators.
+
+    Signed-in people get private pages (see `public.for_readers`): no validators, always rendered.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            found = validators(request, *args, **kwargs)
+            if found is None:  # nothing there: let the view say so (404)
+                return view(request, *args, **kwargs)
+            etag, last_modified = found
+            timestamp = int(last_modified.timestamp()) if last_modified else None
+            response = get_conditional_response(request, etag=etag, last_modified=timestamp)
+            if response is None:
+                response = view(request, *args, **kwargs)
+            if response.status_code in (200, 304):
+                response["ETag"] = etag
+                if timestamp is not None:
+                    response["Last-Modified"] = http_date(timestamp)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def clean_query(request: HttpRequest) -> str:
+    """The query string without empty fields, in a stable order: one address (and ETag) per search."""
+    return urlencode(sorted((key, value) for key, value in request.GET.items() if value.strip()))
+
+
+def index_validators(request: HttpRequest) -> Validators:
+    """The list changes when any public dispute changes in a way readers see, or one is added."""
+    stamp = Dispute.objects.public().aggregate(latest=Max("public_changed_at"), count=Count("pk"))
+    htmx = request.headers.get("HX-Request") == "true"
+    parts = ("index", stamp["count"], stamp["latest"], clean_query(request), htmx)
+    return etag_of(parts), stamp["latest"]
+
+
+def dispute_validators(request: HttpRequest, slug: str) -> Validators:
+    """A dispute page changes with the dispute (its stamp) and with the state of each cited source."""
+    dispute = (
+        Dispute.objects.public()
+        .filter(slug=slug)
+        .values("pk", "public_changed_at", "public_revision_id", "public_revision__created_at", "public_revision__data")
+        .first()
+    )
+    if dispute is None:
+        return None
+    links = (dispute["public_revision__data"] or {}).get("links", [])
+    quote_ids = {(link.get("quote") or {}).get("id") for link in links} - {None}
+    described = [  # exactly what describe() reads
+        "pk", "status", "source__id", "source__liveness", "source__last_checked_at", "source__last_changed_at",
+        "source__first_dead_signal_at", "source__current_snapshot__captured_at",
+    ]  # fmt: skip
+    quotes = (
+        Quote.objects.filter(pk__in=quote_ids)
+        .select_related("source__current_snapshot")
+        .only(*described)
+        .order_by("pk")
+    )
+    states = [(quote.pk, describe(quote.source, quote)) for quote in quotes]
+    # Last-Modified errs late: any check of a cited source counts, so If-Modified-Since never misses a change.
+    moments = [
+        dispute["public_changed_at"],
+        dispute["public_revision__created_at"],
+        *(quote.source.last_checked_at for quote in quotes),
+    ]
+    last_modified = max((moment for moment in moments if moment), default=None)
+    parts = ("dispute", dispute["pk"], dispute["public_changed_at"], dispute["public_revision_id"], states)
+    return etag_of(parts), last_modified

@@ -1,0 +1,137 @@
+"""Readers' pages revalidate cheaply (reference D-T4, D-T5): an ETag that changes exactly when the page would."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from articles.models import Source
+from disputes.models import Dispute, DisputeLink
+from disputes.tests.factories import DisputeFactory, DisputeLinkFactory, add_link
+from disputes.tests.test_public_views import dispute_with_links, publish_directly
+
+pytestmark = pytest.mark.django_db
+
+
+def revalidate(client: Client, url: str, etag: str):  # type: ignore[no-untyped-def]
+    return client.get(url, headers={"If-None-Match": etag})
+
+
+@pytest.fixture
+def page(db: None) -> Dispute:
+    return publish_directly(dispute_with_links(2))
+
+
+@pytest.mark.parametrize("links", [1, 50])
+def test_revalidation_is_a_304_with_two_queries_and_no_rendering(
+    client: Client, django_assert_max_num_queries, links: int
+) -> None:  # type: ignore[no-untyped-def]
+    dispute = publish_directly(dispute_with_links(links))
+    first = client.get(dispute.get_absolute_url())
+    assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
+    with django_assert_max_num_queries(2):
+        again = revalidate(client, dispute.get_absolute_url(), first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert not again.templates  # nothing rendered
+    assert again["ETag"] == first["ETag"]
+    assert again["Cache-Control"] == "public, max-age=60, stale-while-revalidate=300"
+    assert "Set-Cookie" not in again.headers and "Cookie" not in again.get("Vary", "")
+
+
+def test_the_same_page_keeps_its_etag(client: Client, page: Dispute) -> None:
+    assert client.get(page.get_absolute_url())["ETag"] == client.get(page.get_absolute_url())["ETag"]
+
+
+def test_if_modified_since_works_too(client: Client, page: Dispute) -> None:
+    first = client.get(page.get_absolute_url())
+    again = client.get(page.get_absolute_url(), headers={"If-Modified-Since": first["Last-Modified"]})
+    assert again.status_code == 304
+
+
+def test_an_approved_edit_changes_the_etag(client: Client, published: Dispute, editor: User, reviewer: User) -> None:
+    url = published.get_absolute_url()
+    before = client.get(url)["ETag"]
+    published.start_revision(by=editor)
+    published.update_content(by=editor, version=published.version, summary="A better summary.")
+    assert client.get(url)["ETag"] == before  # a draft in progress changes nothing readers see
+    published.submit(by=editor)
+    published.publish(by=reviewer)
+    response = revalidate(client, url, before)
+    assert response.status_code == 200 and response["ETag"] != before
+    assert "A better summary." in response.content.decode()
+
+
+def test_a_flag_and_a_withdrawal_change_the_etag(client: Client, published: Dispute, reviewer: User) -> None:
+    url = published.get_absolute_url()
+    etags = [client.get(url)["ETag"]]
+    published.flag_for_recheck(reason="The article was edited")
+    etags.append(client.get(url)["ETag"])
+    published.refresh_from_db()
+    published.withdraw(by=reviewer, reason="Retracted by the outlet")
+    etags.append(client.get(url)["ETag"])
+    assert len(set(etags)) == 3
+
+
+def test_a_cited_source_changing_changes_the_etag(client: Client, page: Dispute) -> None:
+    url = page.get_absolute_url()
+    before = client.get(url)["ETag"]
+    source = page.links.first().statement.quote.source
+    Source.objects.filter(pk=source.pk).update(liveness=Source.Liveness.DEAD, first_dead_signal_at=timezone.now())
+    assert revalidate(client, url, before).status_code == 200
+    assert client.get(url)["ETag"] != before
+
+
+def test_a_check_that_changes_nothing_keeps_the_etag(client: Client, page: Dispute) -> None:
+    url = page.get_absolute_url()
+    before = client.get(url)["ETag"]
+    source = page.links.first().statement.quote.source
+    Source.objects.filter(pk=source.pk).update(last_checked_at=source.last_checked_at)  # same state again
+    assert revalidate(client, url, before).status_code == 304
+
+
+def test_an_unrelated_dispute_leaves_the_page_alone_but_a_related_one_does_not(client: Client, page: Dispute) -> None:
+    url = page.get_absolute_url()
+    before = client.get(url)["ETag"]
+    publish_directly(dispute_with_links(2))  # other speakers, other sources
+    assert revalidate(client, url, before).status_code == 304
+    related = DisputeFactory(claim_text="Another claim by the same speaker")
+    DisputeLinkFactory(dispute=related, statement=page.links.first().statement, role=DisputeLink.Role.APPEARANCE)
+    add_link(related, DisputeLink.Role.REBUTTAL)
+    publish_directly(related)
+    assert revalidate(client, url, before).status_code == 200
+
+
+def test_the_index_revalidates_and_changes_with_a_new_dispute(
+    client: Client, page: Dispute, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    first = client.get("/")
+    with django_assert_max_num_queries(2):
+        assert revalidate(client, "/", first["ETag"]).status_code == 304
+    assert client.get("/", {"q": "claim"})["ETag"] != first["ETag"]  # each search is its own page
+    publish_directly(dispute_with_links(1))
+    assert revalidate(client, "/", first["ETag"]).status_code == 200
+
+
+def test_signed_in_people_get_no_validators(client: Client, page: Dispute, editor: User) -> None:
+    client.force_login(editor)
+    response = client.get(page.get_absolute_url())
+    assert "ETag" not in response and set(response["Cache-Control"].split(", ")) == {"private", "no-store"}
+    assert "Cookie" in response["Vary"]  # their page depends on who they are
+
+
+def test_the_sitemap_lists_readers_pages_only(client: Client, page: Dispute, draft: Dispute) -> None:
+    response = client.get("/sitemap.xml")
+    body = response.content.decode()
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert f"{page.get_absolute_url()}</loc>" in body and "<lastmod>" in body
+    assert draft.slug not in body
+    source = page.links.first().statement.quote.source
+    assert f"/sources/{source.pk}/</loc>" in body
+
+
+def test_robots_keep_crawlers_to_readers_pages(client: Client) -> None:
+    body = client.get("/robots.txt").content.decode()
+    for line in ("Disallow: /desk/", "Disallow: /review/", "Disallow: /admin/", "Sitemap: "):
+        assert line in body
