@@ -7,7 +7,9 @@ at most two small queries and no template rendering:
 - the index (and its searches): one aggregate over public disputes — their number and the latest
   `public_changed_at`, which every change readers can see moves (see `Dispute`), plus the query string;
 - a dispute page: the dispute's row and its approved revision, then the cited quotes with their
-  sources, described exactly as the page describes them (`disputes.source_states.describe`).
+  sources, described exactly as the page describes them (`disputes.source_states.describe`);
+- a source page: the source's row with its latest version and check, then the public disputes citing
+  it (through their source facets) with their stamps.
 
 Every validator also carries the release: a hash of the templates and the stylesheet, so that a
 deploy that changes how pages look is not hidden behind old ETags.
@@ -23,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag, urlencode
 
-from articles.models import Quote
-from disputes.models import Dispute
+from articles.models import Fetch, Quote, Snapshot, Source
+from disputes.models import Dispute, PublicFacet
 from disputes.source_states import describe
 
 Validators = tuple[str, dt.datetime | None] | None
@@ -131,3 +133,36 @@ def dispute_validators(request: HttpRequest, slug: str) -> Validators:
     last_modified = max((moment for moment in moments if moment), default=None)
     parts = ("dispute", dispute["pk"], dispute["public_changed_at"], dispute["public_revision_id"], states)
     return etag_of(parts), last_modified
+
+
+# What a source page shows of the source row itself (the lease and the schedule are the checker's own).
+SOURCE_SHOWN = [
+    "pk", "url", "final_url", "title", "byline", "published_at", "language", "outlet__name", "outlet__homepage",
+    "liveness", "last_checked_at", "last_changed_at", "first_dead_signal_at", "current_snapshot_id",
+]  # fmt: skip
+
+
+def source_validators(request: HttpRequest, pk: int) -> Validators:
+    """A source page changes with the source, a new version or check of it, and the disputes citing it."""
+    source = (
+        Source.objects.filter(pk=pk)
+        .annotate(
+            latest_snapshot=Subquery(Snapshot.objects.filter(source=OuterRef("pk")).order_by("-pk").values("pk")[:1]),
+            latest_fetch=Subquery(Fetch.objects.filter(source=OuterRef("pk")).order_by("-pk").values("pk")[:1]),
+        )
+        .values(*SOURCE_SHOWN, "latest_snapshot", "latest_fetch")
+        .first()
+    )
+    if source is None:
+        return None
+    citing = list(
+        Dispute.objects.public()
+        .filter(facets__kind=PublicFacet.Kind.SOURCE, facets__key=str(pk))
+        .order_by("pk")
+        .values_list("pk", "public_changed_at")
+    )
+    if not citing:
+        return None  # not a public page: the view answers 404
+    parts = ("source", sorted(source.items()), citing, clean_query(request))
+    moments = [source["last_checked_at"], source["last_changed_at"], *(stamp for _, stamp in citing)]
+    return etag_of(parts), max((moment for moment in moments if moment), default=None)

@@ -135,3 +135,23 @@ def test_robots_keep_crawlers_to_readers_pages(client: Client) -> None:
     body = client.get("/robots.txt").content.decode()
     for line in ("Disallow: /desk/", "Disallow: /review/", "Disallow: /admin/", "Sitemap: "):
         assert line in body
+
+
+def test_a_source_page_revalidates_and_changes_with_a_check(
+    client: Client, page: Dispute, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    source = page.links.first().statement.quote.source
+    url = f"/sources/{source.pk}/"
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"]
+    with django_assert_max_num_queries(2):
+        again = revalidate(client, url, first["ETag"])
+    assert again.status_code == 304 and not again.templates
+    assert client.get(url, {"from": "1"})["ETag"] != first["ETag"]  # another comparison, another page
+    Source.objects.filter(pk=source.pk).update(title="A corrected headline")
+    assert revalidate(client, url, first["ETag"]).status_code == 200
+
+
+def test_a_source_no_public_dispute_cites_has_no_page(client: Client, draft: Dispute) -> None:
+    source = draft.links.first().statement.quote.source
+    assert client.get(f"/sources/{source.pk}/").status_code == 404

@@ -252,8 +252,9 @@ def test_the_dispute_page_links_each_source_to_its_page(client: Client, source: 
 def test_the_page_costs_the_same_queries_with_2_versions_or_20(
     client: Client, source: Source, django_assert_num_queries
 ) -> None:
-    # The citing disputes, the source, the cited quotes, the versions, the two texts compared, the checks.
-    with django_assert_num_queries(6):
+    # Its cache validators (the source, the citing disputes); then the citing disputes, the source, the
+    # cited quotes, the versions, the two texts compared, the checks.
+    with django_assert_num_queries(8):
         client.get(url(source))
     for n in range(18):
         snapshot = SnapshotFactory(
@@ -261,7 +262,7 @@ def test_the_page_costs_the_same_queries_with_2_versions_or_20(
         )
     Source.objects.filter(pk=source.pk).update(current_snapshot=snapshot)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         response = client.get(url(source))
     assert len(response.context["snapshots"]) == 20
 
@@ -269,7 +270,7 @@ def test_the_page_costs_the_same_queries_with_2_versions_or_20(
 def test_the_page_costs_the_same_queries_with_1_quote_or_20(
     client: Client, source: Source, django_assert_num_queries
 ) -> None:
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         client.get(url(source))
     # Nine more passages in the same dispute, approved again, and ten in disputes of their own.
     dispute, words = Dispute.objects.get(), V2.split()
@@ -281,6 +282,6 @@ def test_the_page_costs_the_same_queries_with_1_quote_or_20(
     for n in range(10):
         publish_as_is(cite(source, " ".join(words[n : n + 2])).statements.get().links.get().dispute)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         response = client.get(url(source))
     assert sum(len(citation.passages) for citation in response.context["citations"]) == 20

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from articles.comparing import compare
 from articles.marking import mark_text
 from articles.models import Fetch, Quote, Source
+from disputes import caching
 from disputes.models import Dispute
 from disputes.related import citing
 from disputes.source_states import describe, describe_fetch, status_words
@@ -79,6 +80,7 @@ class Run:
 
 @require_safe
 @for_readers
+@caching.conditional(caching.source_validators)
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a cited source: its state, the disputes citing it, its versions and a word diff, its text, its checks."""
     disputes = citing(pk)
