@@ -157,3 +157,46 @@ def test_search_uses_the_gin_index_on_50000_disputes(db: None) -> None:
     plan = query.explain()
     assert "dispute_search_gin" in plan, plan
     assert query.count() == 10
+
+
+def _many_published(count: int, like: Dispute, *, start: int = 0) -> None:
+    """Add `count` public disputes sharing one approved revision, indexed in bulk (fast, and realistic
+    enough for query counting: the pages read the same columns and facets)."""
+    like = Dispute.objects.get(pk=like.pk)  # with the index columns as stored
+    made = Dispute.objects.bulk_create(
+        [
+            Dispute(
+                slug=f"bulk-{n}", claim_text=f"Bulk claim {n}", state=Dispute.State.PUBLISHED,
+                public_revision_id=like.public_revision_id, published_at=like.published_at,
+                public_changed_at=like.public_changed_at, search_text=like.search_text,
+            )
+            for n in range(start, start + count)
+        ]
+    )  # fmt: skip
+    PublicFacet.objects.bulk_create(
+        [PublicFacet(dispute=d, kind=f.kind, key=f.key, label=f.label) for d in made for f in like.facets.all()]
+    )
+    if connection.vendor == "postgresql":
+        Dispute.objects.filter(pk__in=[d.pk for d in made]).update(
+            search_vector=Dispute.objects.filter(pk=like.pk).values("search_vector")[:1]
+        )
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"q": "claim"}, {"q": "claim", "speaker": "x"}], ids=["list", "search", "filter"]
+)
+def test_the_index_costs_the_same_with_5_or_500_disputes(
+    client: Client, db: None, django_assert_num_queries, params: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    # The cache validator, the count, one page of disputes, the speakers and outlets to filter by.
+    first = published("The first claim of many")
+    if "speaker" in params:
+        params = {**params, "speaker": first.facets.filter(kind="speaker").first().label}
+    _many_published(4, first)
+    with django_assert_num_queries(5):
+        assert client.get("/", params).status_code == 200
+    _many_published(495, first, start=4)
+    with django_assert_num_queries(5):
+        response = client.get("/", params)
+    assert response.context["page"].paginator.count == 500
+    assert len(response.context["page"].object_list) == 20
