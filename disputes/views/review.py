@@ -27,8 +27,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_POST, require_safe
 
-from articles import diffing
-from articles.marking import mark_diff, trim_unchanged
+from articles.comparing import Comparison, compare
 from articles.models import Quote, Snapshot, Source
 from config.http import AuthedHtmxRequest
 from disputes.changes import changes_since
@@ -306,7 +305,7 @@ class CitedSource:
     source: Source
     quotes: list[Quote]
     approved_snapshot: int | None
-    diff: dict[str, Any] | None
+    diff: Comparison | None
 
 
 def _cited_sources(dispute: Dispute, data: dict[str, Any], approved: dict[str, Any] | None) -> list[CitedSource]:
@@ -337,19 +336,8 @@ def _cited_sources(dispute: Dispute, data: dict[str, Any], approved: dict[str, A
         then = (at_approval or {}).get(source.pk)
         diff = None
         if dispute.needs_recheck and then and source.current_snapshot_id and then != source.current_snapshot_id:
-            diff = _source_diff(then, source.current_snapshot_id, [quote.exact for quote in source_quotes])
+            pair = Snapshot.objects.filter(pk__in=[then, source.current_snapshot_id]).only("pk", "captured_at")
+            newest_first = sorted(pair, key=lambda snapshot: snapshot.pk != source.current_snapshot_id)
+            diff = compare(newest_first, then, source.current_snapshot_id, [quote.exact for quote in source_quotes])
         cited.append(CitedSource(source, source_quotes, then, diff))
     return cited
-
-
-def _source_diff(old_pk: int, new_pk: int, passages: list[str]) -> dict[str, Any]:
-    """The word diff of a source between the version approved against and the current one, quotes marked."""
-    snapshots = Snapshot.objects.only("pk", "captured_at", "main_text").in_bulk([old_pk, new_pk])
-    old, new = snapshots[old_pk], snapshots[new_pk]
-    chunks = [(chunk.op, chunk.text) for chunk in diffing.word_diff(old.main_text, new.main_text)]
-    return {
-        "old": old,
-        "new": new,
-        "identical": old.main_text == new.main_text,
-        "pieces": trim_unchanged(mark_diff(chunks, old.main_text, new.main_text, passages)),
-    }
