@@ -39,7 +39,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 
 bench: install-dev
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/run.py
+	$(PY) bench/public.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
