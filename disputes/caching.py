@@ -93,9 +93,17 @@ def clean_query(request: HttpRequest) -> str:
     return urlencode(sorted((key, value) for key, value in request.GET.items() if value.strip()))
 
 
+def public_stamp(request: HttpRequest) -> dict[str, Any]:
+    """How many disputes readers can see, and when any of them last changed: one query per request."""
+    if not hasattr(request, "_public_stamp"):
+        stamp = Dispute.objects.public().aggregate(latest=Max("public_changed_at"), count=Count("pk"))
+        request._public_stamp = stamp  # type: ignore[attr-defined]
+    return request._public_stamp  # type: ignore[attr-defined,no-any-return]
+
+
 def index_validators(request: HttpRequest) -> Validators:
     """The list changes when any public dispute changes in a way readers see, or one is added."""
-    stamp = Dispute.objects.public().aggregate(latest=Max("public_changed_at"), count=Count("pk"))
+    stamp = public_stamp(request)
     htmx = request.headers.get("HX-Request") == "true"
     parts = ("index", stamp["count"], stamp["latest"], clean_query(request), htmx)
     return etag_of(parts), stamp["latest"]

@@ -421,15 +421,15 @@ def test_dispute_page_costs_the_same_queries_with_1_link_or_50(
 def test_index_costs_the_same_queries_with_5_disputes_or_50(
     client: Client, db: None, django_assert_num_queries
 ) -> None:
-    # The cache validator; the count for the paginator, one page of disputes, the speakers and the
+    # The public stamp; the count for the paginator, one page of ids, their rows, the speakers and the
     # outlets to filter by.
     for _ in range(5):
         publish_directly(dispute_with_links(2))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get("/")
     for _ in range(45):
         publish_directly(dispute_with_links(2))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get("/")
     assert len(response.context["page"].object_list) == 20
 

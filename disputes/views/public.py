@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Min
 from django.db.models.fields.json import KeyTextTransform
@@ -34,6 +35,7 @@ from disputes.templatetags.public_pages import http_url, resolution_label
 
 DISPUTES_PER_PAGE = 20
 FACETS_SHOWN = 100
+FACETS_CACHE_SECONDS = 60 * 60
 READER_CACHE_SECONDS = 60
 READER_STALE_SECONDS = 300  # a cache may serve the page this much longer while it asks again
 
@@ -90,13 +92,17 @@ def index(request: HttpRequest) -> HttpResponse:
         disputes = search.search(disputes, wanted["q"])
     else:
         disputes = disputes.order_by("-published_at", "-pk")
-    page = Paginator(listed(disputes), DISPUTES_PER_PAGE).get_page(request.GET.get("page"))
+    # Page through ids alone (no join with the revisions, however many match), then load one page's rows.
+    page = Paginator(disputes.values_list("pk", flat=True), DISPUTES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = listed(Dispute.objects.filter(pk__in=list(page.object_list))).in_bulk()
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    speakers, outlets = _facet_choices(request)
     context = {
         "page": page,
         "wanted": wanted,
         "filtering": any(wanted.values()),
-        "speakers": _facet_choices(PublicFacet.Kind.SPEAKER),
-        "outlets": _facet_choices(PublicFacet.Kind.OUTLET),
+        "speakers": speakers,
+        "outlets": outlets,
         "resolutions": Dispute.Resolution.choices,
     }
     # The search form asks htmx for the results alone as one types; the full page otherwise.
@@ -121,15 +127,28 @@ def _wanted(request: HttpRequest) -> dict[str, str]:
     }
 
 
-def _facet_choices(kind: str) -> list[dict[str, Any]]:
-    """The speakers (or outlets) of disputes readers can see, the most disputed first."""
-    shown = Dispute.objects.public().exclude(state=Dispute.State.WITHDRAWN).values("pk")
-    return list(
-        PublicFacet.objects.filter(kind=kind, dispute__in=shown)
-        .values("key")
-        .annotate(label=Min("label"), disputes=Count("dispute_id", distinct=True))
-        .order_by("-disputes", "label")[:FACETS_SHOWN]
-    )
+def _facet_choices(request: HttpRequest) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The speakers and the outlets of disputes readers can see, the most disputed first.
+
+    Kept in the cache under the public stamp (see `caching.public_stamp`), which moves whenever a
+    dispute is published, withdrawn or changed: the lists are rebuilt only when they could differ.
+    """
+    stamp = caching.public_stamp(request)
+    key = f"public-facets:{caching.release()}:{stamp['count']}:{stamp['latest']}"
+    choices = cache.get(key)
+    if choices is None:
+        shown = Dispute.objects.public().exclude(state=Dispute.State.WITHDRAWN).values("pk")
+        choices = tuple(
+            list(
+                PublicFacet.objects.filter(kind=kind, dispute__in=shown)
+                .values("key")
+                .annotate(label=Min("label"), disputes=Count("dispute_id", distinct=True))
+                .order_by("-disputes", "label")[:FACETS_SHOWN]
+            )
+            for kind in (PublicFacet.Kind.SPEAKER, PublicFacet.Kind.OUTLET)
+        )
+        cache.set(key, choices, FACETS_CACHE_SECONDS)
+    return choices
 
 
 @require_safe
