@@ -23,6 +23,11 @@ class PublicPagesDoNotVaryOnCookie:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         control = {part.strip().lower() for part in cc_delim_re.split(response.get("Cache-Control", ""))}
+        if "public" in control and response.cookies:
+            # A cookie is being set or deleted (an expired session, say): this answer is for one
+            # browser only, so no shared cache may keep it.
+            response["Cache-Control"] = "private, no-store"
+            return response
         if "public" in control and response.has_header("Vary"):
             kept = [field for field in cc_delim_re.split(response["Vary"]) if field.strip().lower() != "cookie"]
             if kept:

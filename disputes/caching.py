@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag, urlencode
@@ -40,14 +40,16 @@ ValidatorFunc = Callable[..., Validators]
 
 @cache
 def release() -> str:
-    """Hash what shapes a page other than data: the templates and the static files (computed once)."""
-    digest = hashlib.sha256()
+    """Hash what shapes a page other than data: templates, static files, code, time zone (computed once)."""
+    digest = hashlib.sha256(settings.TIME_ZONE.encode())  # times on pages are shown in this zone
     root = Path(settings.BASE_DIR)
-    for folder in ("templates", "static"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.is_file():
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(path.read_bytes())
+    # Wording lives in code too (headings, the history's words, source states): hash it with the pages.
+    files = [*(root / "templates").rglob("*"), *(root / "static").rglob("*")]
+    files += [path for folder in ("articles", "disputes", "config") for path in (root / folder).rglob("*.py")]
+    for path in sorted(files):
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -96,7 +98,11 @@ def clean_query(request: HttpRequest) -> str:
 def public_stamp(request: HttpRequest) -> dict[str, Any]:
     """How many disputes readers can see, and when any of them last changed: one query per request."""
     if not hasattr(request, "_public_stamp"):
-        stamp = Dispute.objects.public().aggregate(latest=Max("public_changed_at"), count=Count("pk"))
+        # The sum of versions moves with every change the list shows (each bumps a version), even when
+        # a transaction that began earlier commits a smaller public_changed_at than the latest one.
+        stamp = Dispute.objects.public().aggregate(
+            latest=Max("public_changed_at"), count=Count("pk"), versions=Sum("version")
+        )
         request._public_stamp = stamp  # type: ignore[attr-defined]
     return request._public_stamp  # type: ignore[attr-defined,no-any-return]
 
@@ -105,7 +111,7 @@ def index_validators(request: HttpRequest) -> Validators:
     """The list changes when any public dispute changes in a way readers see, or one is added."""
     stamp = public_stamp(request)
     htmx = request.headers.get("HX-Request") == "true"
-    parts = ("index", stamp["count"], stamp["latest"], clean_query(request), htmx)
+    parts = ("index", stamp["count"], stamp["versions"], stamp["latest"], clean_query(request), htmx)
     return etag_of(parts), stamp["latest"]
 
 
@@ -123,7 +129,7 @@ def dispute_validators(request: HttpRequest, slug: str) -> Validators:
     quote_ids = {(link.get("quote") or {}).get("id") for link in links} - {None}
     described = [  # exactly what describe() reads
         "pk", "status", "source__id", "source__liveness", "source__last_checked_at", "source__last_changed_at",
-        "source__first_dead_signal_at", "source__current_snapshot__captured_at",
+        "source__first_dead_signal_at", "source__current_snapshot__captured_at", "source__language",
     ]  # fmt: skip
     quotes = (
         Quote.objects.filter(pk__in=quote_ids)
@@ -131,7 +137,7 @@ def dispute_validators(request: HttpRequest, slug: str) -> Validators:
         .only(*described)
         .order_by("pk")
     )
-    states = [(quote.pk, describe(quote.source, quote)) for quote in quotes]
+    states = [(quote.pk, quote.source.language, describe(quote.source, quote)) for quote in quotes]
     # Last-Modified errs late: any check of a cited source counts, so If-Modified-Since never misses a change.
     moments = [
         dispute["public_changed_at"],

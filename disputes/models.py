@@ -142,6 +142,7 @@ class DisputeQuerySet(models.QuerySet["Dispute"]):
         Event.objects.bulk_create(
             [Event(dispute_id=pk, actor=by, kind="flagged", note=reasons[pk], public=True) for pk in ids]
         )
+        search.touch_related_to(ids)  # their "related disputes" lists show the re-check tag
         return ids
 
 
@@ -450,6 +451,7 @@ class Dispute(models.Model):
             raise StaleDispute("This dispute is not flagged any more, or someone else changed it. Reload it.")
         self.refresh_from_db(fields=["needs_recheck", "recheck_reason", "version", "updated_at", "public_changed_at"])
         Event.objects.create(dispute=self, actor=by, kind="reconfirmed", note=note, public=True)
+        search.touch_related_to([self.pk])
 
     @transaction.atomic
     def update_content(self, *, by: AbstractBaseUser, version: int, **fields: Any) -> None:

@@ -65,8 +65,9 @@ def index(dispute: Dispute, data: dict[str, Any]) -> None:
             part = SearchVector(Value(text), config=CONFIG, weight=weight)
             vector = part if vector is None else vector + part
         changes["search_vector"] = vector
-    # Neither column is shown to readers or tracked by the version: the history trigger ignores them.
-    Dispute.objects.filter(pk=dispute.pk).update(**changes)
+    # Neither column is shown to readers or tracked by the version: the history trigger ignores them
+    # (on SQLite only when they do not change, hence the exclude: an identical index is not rewritten).
+    Dispute.objects.filter(pk=dispute.pk).exclude(search_text=changes["search_text"]).update(**changes)
 
     wanted = {(PublicFacet.Kind.SPEAKER, fold(name), name) for name in speakers}
     wanted |= {(PublicFacet.Kind.OUTLET, fold(name), name) for name in outlets}
@@ -81,6 +82,19 @@ def index(dispute: Dispute, data: dict[str, Any]) -> None:
     PublicFacet.objects.bulk_create(
         [PublicFacet(dispute=dispute, kind=kind, key=key[:300], label=label[:300]) for kind, key, label in wanted]
     )
+
+
+def touch_related_to(dispute_ids: list[int]) -> None:
+    """Tell the pages related to these disputes that they changed (two statements, however many).
+
+    Matching on the key alone may touch a page too many (a speaker named like a source id): harmless.
+    """
+    if not dispute_ids:
+        return
+    kinds = [PublicFacet.Kind.SPEAKER, PublicFacet.Kind.SOURCE]
+    keys = PublicFacet.objects.filter(dispute_id__in=dispute_ids, kind__in=kinds).values("key")
+    related = PublicFacet.objects.filter(kind__in=kinds, key__in=keys).exclude(dispute_id__in=dispute_ids)
+    Dispute.objects.filter(pk__in=related.values("dispute_id")).update(public_changed_at=timezone.now())
 
 
 def touch_related(dispute: Dispute, *, keys: set[tuple[str, str]] | None = None) -> None:

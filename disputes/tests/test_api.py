@@ -184,6 +184,8 @@ def test_page_size_larger_than_the_maximum_gives_the_maximum(client: Client, db:
         ("cursor=" + base64.urlsafe_b64encode(b'{"a": 1}').decode(), "cursor"),
         ("cursor=" + base64.urlsafe_b64encode(b"\xff\xfe").decode(), "cursor"),
         ("cursor=%E2%9C%93", "cursor"),
+        # At the very start of the calendar, ahead of UTC: it cannot be turned into UTC (SQLite tried).
+        ("cursor=" + base64.urlsafe_b64encode(b'["0001-01-01T00:00:00+05:00", 1]').decode(), "cursor"),
     ],
 )
 def test_bad_cursor_or_page_size_is_a_clear_400(client: Client, db: None, query: str, parameter: str) -> None:

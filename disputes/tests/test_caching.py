@@ -155,3 +155,28 @@ def test_a_source_page_revalidates_and_changes_with_a_check(
 def test_a_source_no_public_dispute_cites_has_no_page(client: Client, draft: Dispute) -> None:
     source = draft.links.first().statement.quote.source
     assert client.get(f"/sources/{source.pk}/").status_code == 404
+
+
+def test_a_page_that_deletes_a_stale_session_cookie_is_not_shared(client: Client, page: Dispute) -> None:
+    """An expired session's cookie is deleted in the answer: that answer is one browser's, never a cache's."""
+    client.cookies["sessionid"] = "expired-session-key"
+    response = client.get(page.get_absolute_url())
+    assert response.cookies["sessionid"].value == ""  # deleted
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_flagging_a_related_dispute_changes_the_page_that_lists_it(client: Client, page: Dispute) -> None:
+    related = DisputeFactory(claim_text="Another claim by the same speaker")
+    DisputeLinkFactory(dispute=related, statement=page.links.first().statement, role=DisputeLink.Role.APPEARANCE)
+    add_link(related, DisputeLink.Role.REBUTTAL)
+    publish_directly(related)
+    before = client.get(page.get_absolute_url())["ETag"]
+    related.flag_for_recheck(reason="Its source was edited")  # the related list shows a re-check tag
+    assert revalidate(client, page.get_absolute_url(), before).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["q=%00", "speaker=%00x", "outlet=a%00b", "page=abc", "page=99999", "q=" + "x" * 5000]
+)
+def test_hostile_query_strings_get_a_page(client: Client, page: Dispute, query: str) -> None:
+    assert client.get("/?" + query).status_code == 200

@@ -228,4 +228,8 @@ def _decode_cursor(value: str) -> tuple[dt.datetime, int]:
         raise invalid from None
     if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk < 2**63 or moment.tzinfo is None:
         raise invalid
+    try:
+        moment.astimezone(dt.UTC)  # a date at the edge of the calendar cannot be compared in UTC
+    except OverflowError:
+        raise invalid from None
     return moment, pk

@@ -116,7 +116,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _wanted(request: HttpRequest) -> dict[str, str]:
-    get = request.GET
+    get = {key: value.replace("\x00", "") for key, value in request.GET.items()}  # PostgreSQL refuses NUL
     resolution = get.get("resolution", "")
     return {
         "q": " ".join(get.get("q", "").split())[:200],
