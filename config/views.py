@@ -3,7 +3,7 @@ import os
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sitemaps.views import sitemap as sitemap_view
+from django.contrib.sitemaps import views as sitemaps_views
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -110,8 +110,16 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def sitemap_xml(request: HttpRequest) -> HttpResponse:
-    """List readers' pages with their last change, cacheable like the pages themselves."""
-    response = sitemap_view(request, sitemaps=SITEMAPS)
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """Point search engines to each part of the sitemap, every page of each (5,000 addresses a page)."""
+    response = sitemaps_views.index(request, sitemaps=SITEMAPS, sitemap_url_name="sitemap-section")
+    patch_cache_control(response, public=True, max_age=60 * 10)
+    return response
+
+
+@require_safe
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    """List one part of readers' pages (home, disputes, sources) with their last change."""
+    response = sitemaps_views.sitemap(request, sitemaps=SITEMAPS, section=section)
     patch_cache_control(response, public=True, max_age=60 * 10)
     return response

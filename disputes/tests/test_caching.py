@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -122,9 +124,11 @@ def test_signed_in_people_get_no_validators(client: Client, page: Dispute, edito
 
 
 def test_the_sitemap_lists_readers_pages_only(client: Client, page: Dispute, draft: Dispute) -> None:
-    response = client.get("/sitemap.xml")
-    body = response.content.decode()
-    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200 and "Set-Cookie" not in index.headers
+    sections = re.findall(r"<loc>https?://[^/]+(/sitemap-[a-z]+\.xml)</loc>", index.content.decode())
+    assert sorted(sections) == ["/sitemap-disputes.xml", "/sitemap-home.xml", "/sitemap-sources.xml"]
+    body = "".join(client.get(section).content.decode() for section in sections)
     assert f"{page.get_absolute_url()}</loc>" in body and "<lastmod>" in body
     assert draft.slug not in body
     source = page.links.first().statement.quote.source
