@@ -134,7 +134,8 @@ def _facet_choices(request: HttpRequest) -> tuple[list[dict[str, Any]], list[dic
     dispute is published, withdrawn or changed: the lists are rebuilt only when they could differ.
     """
     stamp = caching.public_stamp(request)
-    key = f"public-facets:{caching.release()}:{stamp['count']}:{stamp['latest']}"
+    latest = stamp["latest"].isoformat() if stamp["latest"] else ""
+    key = f"public-facets:{caching.release()}:{stamp['count']}:{stamp['versions']}:{latest}"
     choices = cache.get(key)
     if choices is None:
         shown = Dispute.objects.public().exclude(state=Dispute.State.WITHDRAWN).values("pk")
