@@ -13,16 +13,21 @@ from typing import Any
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import task_postrun, worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import checking, politeness, scheduling
+from . import checking, politeness, scheduling, workers
 from .models import Source
 
 # A task that keeps finding the site busy gives up this slot after this many turns; the source was
 # postponed, so the dispatcher queues it again a lease later.
 MAX_DEFERRALS = 100
+
+# Liveness (articles/workers.py): every worker notes when it starts and when it finishes a task.
+worker_ready.connect(workers.record_started, weak=False, dispatch_uid="counterclaim-worker-started")
+task_postrun.connect(workers.record_finished, weak=False, dispatch_uid="counterclaim-worker-finished")
 
 
 @shared_task(name="articles.tasks.enqueue_due_sources")

@@ -322,6 +322,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 500  # memory hygiene for HTML parsing
+# Liveness (articles/workers.py): tasks waiting in the queue while no worker has finished one for this
+# long means the workers have stopped consuming. Keep it well above the hard time limit (90 s).
+WORKER_STALL_SECONDS = env_int("WORKER_STALL_SECONDS", 300)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every minute, queue a check for each source whose next_check_at has passed. Due-ness lives in
     # the database, so if the broker loses messages the next tick queues them again.

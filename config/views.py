@@ -23,8 +23,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Tell a load balancer or an operator whether the site and its re-check pipeline are working.
 
     Answers 503 when the database or the broker cannot be reached, when the dispatcher (celery beat)
-    has not run for five minutes while there are sources to check, or when a source is more than an
-    hour overdue (the workers are not keeping up, or not consuming).
+    has not run for five minutes while there are sources to check, when a source is more than an
+    hour overdue (the workers are not keeping up, or not consuming), or when tasks wait in the queue
+    and no worker has finished one for WORKER_STALL_SECONDS (articles/workers.py).
     """
     try:
         with connection.cursor() as cursor:
@@ -39,6 +40,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         problems.append("broker")
 
     from articles.models import Heartbeat, Source
+    from articles.workers import health as worker_health
 
     now = timezone.now()
     last_run = Heartbeat.last("dispatcher")
@@ -63,6 +65,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body["checks"] = {"oldest_overdue_seconds": int(overdue), "ok": not late}
     if late:
         problems.append("checks")
+    workers = worker_health(now=now)
+    body["workers"] = workers.as_json()
+    if workers.state == "stalled":
+        problems.append("workers")
 
     if problems:
         body["status"] = "error"
