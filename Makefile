@@ -38,8 +38,9 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+## make bench: the guard, re-check and public-page benchmarks, every ratio in one table (BENCH_ARGS=--quick: a smoke run).
 bench: install-dev
-	$(PY) bench/public.py $(BENCH_ARGS)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

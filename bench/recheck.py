@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Re-check pipeline benchmark (reference/reliability-performance.md §D.6, R5 and R7): ratios from one run.
 
-    .venv/bin/python bench/recheck.py [--pages 2000] [--workers 4]
+    .venv/bin/python bench/recheck.py [--pages 2000] [--workers 4] [--json PATH]
 
 Serves N article pages of about 50 KB (built from the test pages, each one different) on eight
 loopback addresses, 127.0.0.2 … 127.0.0.9, one ThreadingHTTPServer per address so that each is its
@@ -19,8 +19,11 @@ own site for the per-domain limiter. Then, in one run, it measures:
   figure is printed too when that script exists).
 
 FETCH_MIN_GAP_SECONDS is 0 here: the politeness gap would otherwise measure itself. One request in
-flight per site still holds. It uses its own PostgreSQL database (DATABASE_URL, default cc_bench,
-created and migrated here) and a Redis database (REDIS_URL, default db 12), which it empties.
+flight per site still holds. It never reads DATABASE_URL or REDIS_URL: its PostgreSQL database,
+cc_bench_recheck on the server named by --postgres, is dropped, re-created and migrated each run (and
+left in place afterwards for a look), and the Redis database named by --redis (default db 12) is emptied.
+Prints the results as JSON, and with --json also writes the ratios, each with its target and PASS or
+MISS, to that file.
 """
 
 from __future__ import annotations
@@ -45,8 +48,13 @@ sys.path.insert(0, str(ROOT))
 HOSTS = [f"127.0.0.{n}" for n in range(2, 10)]
 PAGES_DIR = ROOT / "articles" / "tests" / "pages"
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cc_bench")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
+DATABASE = "cc_bench_recheck"
+TARGETS = {  # ratio name → (comparison, target), DESIGN §10 and reference §D.6
+    "R5_recheck_vs_raw": (">=", 0.5),
+    "R7_guarded_vs_unguarded": (">=", 0.9),
+    # DESIGN §10: a check does a bounded number of queries whatever the number of disputes citing the source.
+    "check_queries_20_vs_1_citing": ("==", 1.0),
+}
 os.environ["FETCH_ALLOWED_NETWORKS"] = "127.0.0.0/8"
 os.environ["FETCH_MIN_GAP_SECONDS"] = "0"
 os.environ["DEBUG"] = "false"
@@ -125,14 +133,13 @@ def raw_rate(urls: list[str], threads: int) -> float:
     return len(urls) / (time.perf_counter() - started)
 
 
-def prepare_database() -> None:
+def prepare_database(server: str) -> None:
+    """Drop and re-create this benchmark's own database, and migrate it: no other database is touched."""
     import psycopg
 
-    name = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
-    admin = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
     import django
     from django.core.management import call_command
 
@@ -142,19 +149,12 @@ def prepare_database() -> None:
 
 def reset() -> None:
     import redis
-    from django.db import connection
 
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE articles_quotecheck, articles_fetch, disputes_event, disputes_disputelink, disputes_review,"
-            " disputes_statement, disputes_actor, articles_quote, articles_snapshot, articles_source,"
-            " articles_outlet, articles_robotstxt, articles_domainthrottle, disputes_revision, disputes_dispute"
-            " RESTART IDENTITY CASCADE"
-        )
 
 
 def start_worker(concurrency: int) -> subprocess.Popen[bytes]:
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / "bench-worker.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "celery"), "-A", "config", "worker", "--pool=prefork",
@@ -169,6 +169,7 @@ def start_worker(concurrency: int) -> subprocess.Popen[bytes]:
         if app.control.ping(timeout=0.5):
             return process
         time.sleep(0.5)
+    process.kill()  # not left running, consuming db 12's queue, after the benchmark gives up
     raise SystemExit("The worker did not start; see var/bench-worker.log")
 
 
@@ -258,9 +259,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=4, help="worker processes, and raw-fetch threads")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432", help="server for the database")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/12", help="Redis database to empty and use")
+    parser.add_argument("--json", type=Path, help="also write the results, with each ratio's verdict, here")
+    parser.add_argument("--without-guard-script", action="store_true",
+                        help="do not run bench/guard.py too (bench/run.py runs it on its own)")  # fmt: skip
     args = parser.parse_args()
+    os.environ["DATABASE_URL"] = f"{args.postgres}/{DATABASE}"
+    os.environ["REDIS_URL"] = args.redis
 
-    prepare_database()
+    prepare_database(args.postgres)
     reset()
     urls = build_pages(args.pages)
     servers = serve()
@@ -296,16 +304,31 @@ def main() -> None:
 
     one, twenty = queries_per_check(1), queries_per_check(20)
     results["queries_per_check"] = {"1 citing dispute": one, "20 citing disputes": twenty}
+    results["check_queries_20_vs_1_citing"] = round(sum(twenty.values()) / sum(one.values()), 3)
 
     results["R7_guarded_vs_unguarded"] = round(guard_ratio(), 3)
     guard_script = ROOT / "bench" / "guard.py"
-    if guard_script.exists():
+    if guard_script.exists() and not args.without_guard_script:
         done = subprocess.run([sys.executable, str(guard_script)], cwd=ROOT, capture_output=True, text=True,
                               timeout=300, check=False)  # fmt: skip
         results["bench/guard.py says"] = (done.stdout.strip() or done.stderr.strip())[-2000:]
     for server in servers:
         server.shutdown()
+    results["ratios"] = {
+        name: {"value": results[name], "target": f"{comparison} {target}", "verdict": verdict(name, results[name])}
+        for name, (comparison, target) in TARGETS.items()
+    }
+    results["for_reference"] = {"R5_first_capture_vs_raw": results["R5_first_capture_vs_raw"]}
     print(json.dumps(results, indent=2, ensure_ascii=False))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+def verdict(name: str, value: object) -> str:
+    comparison, target = TARGETS[name]
+    ok = {">=": value >= target, "<=": value <= target, "==": value == target}[comparison]  # type: ignore[operator]
+    return "PASS" if ok else "MISS"
 
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
