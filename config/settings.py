@@ -222,6 +222,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a working day, with some slack
 CSRF_COOKIE_HTTPONLY = True  # htmx reads the token from the page, never from the cookie
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"  # Django's page has inline style; htmx gets a fragment
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from . import views
 
+handler404 = "config.errors.page_not_found"  # cacheable for readers, private for the desk
+
 admin.site.site_header = "Counterclaim administration"
 admin.site.site_title = "Counterclaim admin"
 

@@ -121,6 +121,7 @@ NOT_FOUND = ["/no-such-page/", "/d/no-such-dispute/", "/desk/disputes/999999/"]
 
 # Templates no GET renders: they answer POSTs (or are mail), and test_template_sources.py scans their source.
 NOT_RENDERED_BY_GET = {
+    "403_csrf.html": "answers a POST without the page's CSRF token; test_csrf.py scans it",
     "500.html": "only when a view fails; rendered in disputes/tests/test_public_views.py",
     "registration/locked_out.html": "after too many wrong passwords (a POST); tests/test_accounts.py",
     "disputes/email/digest.txt": "plain-text mail, never served",
