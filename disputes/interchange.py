@@ -43,6 +43,9 @@ VERSION = 1
 SECTIONS = ("outlets", "sources", "actors", "quotes", "statements", "disputes")
 SEED_STORY = Path(settings.BASE_DIR) / "seeds" / "story.json"
 MAX_ERRORS_SHOWN = 50
+# PostgreSQL refuses NUL in text, and a page could not show it: name the field, rather than let the
+# database refuse the whole file without saying where (found by tests/security/test_fuzz.py).
+NUL_PROBLEM = "contains a NUL character (\\u0000), which no text can hold"
 
 _DOMAIN = re.compile(r"[a-z0-9][a-z0-9.:\[\]-]*")
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -320,6 +323,9 @@ class _Checker:
         if not isinstance(value, str):
             self.error(f"{where}.{name}", f"must be text, not {_show(value)}")
             return None
+        if "\x00" in value:
+            self.error(f"{where}.{name}", NUL_PROBLEM)
+            return None
         if required and not value.strip():
             self.error(f"{where}.{name}", "must not be empty")
             return None
@@ -592,6 +598,8 @@ def _check_quotes(records: list[Any], sources: set[str], plan: _Plan, check: _Ch
             check.error(f"{where}.exact", "is required: the passage, exactly as the source has it")
         elif len(exact) > Quote.MAX_LENGTH:
             check.error(f"{where}.exact", f"is {len(exact)} characters long; the most is {Quote.MAX_LENGTH}")
+        elif "\x00" in exact:
+            check.error(f"{where}.exact", NUL_PROBLEM)
         prefix = check.text(record, where, "prefix", max_length=_max_length(Quote, "prefix")) or ""
         suffix = check.text(record, where, "suffix", max_length=_max_length(Quote, "suffix")) or ""
         if not (quote_id and source and isinstance(exact, str)):
