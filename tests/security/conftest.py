@@ -26,6 +26,8 @@ BREAKOUT = '"><img src=x onerror=alert(1)>'
 RLO = "\u202e"
 HOSTILE = f"{SCRIPT}{BREAKOUT} javascript:alert(1) data:text/html,<script>alert(1)</script> {RLO}gnp.exe"
 HOSTILE_CLAIM = f"{SCRIPT}{BREAKOUT} {RLO}x"  # within the claim's 200 characters
+# An http address (so it is linked), whose quotes must stay escaped inside the attribute.
+HOSTILE_URL = 'https://evil{n}.example/"><svg/onload=alert(1)><script>alert(1)</script>'
 ROLES = ("anonymous", "editor", "reviewer", "staff")
 
 
@@ -44,14 +46,15 @@ class World:
 
 def hostile_dispute(editor: User, n: int) -> Dispute:
     """A draft with an appearance and a rebuttal, every field a reader sees an attack."""
-    outlet = OutletFactory(name=HOSTILE, domain=f"evil{n}.example", homepage="javascript:alert(1)")
+    homepage = "javascript:alert(1)" if n % 2 else "data:text/html,<script>alert(1)</script>"
+    outlet = OutletFactory(name=HOSTILE, domain=f"evil{n}.example", homepage=homepage)
     dispute = DisputeFactory(
         created_by=editor, last_edited_by=editor, claim_text=HOSTILE_CLAIM, summary=HOSTILE, context=HOSTILE
     )
     speaker = ActorFactory(name=f"{HOSTILE} {n}", role=HOSTILE)
     add_link(
         dispute, DisputeLink.Role.APPEARANCE, speaker=speaker, quote__exact=HOSTILE,
-        quote__source__title=HOSTILE, quote__source__outlet=outlet,
+        quote__source__title=HOSTILE, quote__source__outlet=outlet, quote__source__url=HOSTILE_URL.format(n=n),
     )  # fmt: skip
     add_link(dispute, DisputeLink.Role.REBUTTAL, speaker=ActorFactory(name=f"{HOSTILE} {n}b"), quote__exact=HOSTILE)
     return dispute
