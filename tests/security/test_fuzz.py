@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import transaction
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from articles import quotes
@@ -169,9 +169,14 @@ def test_the_document_the_mutations_start_from_is_valid() -> None:
     assert result.published == 1
 
 
+# Found by this test: a NUL passed validation, then PostgreSQL refused the whole file without saying where.
+NUL_IN_A_NAME = {**VALID, "outlets": [{**VALID["outlets"][0], "name": "\x00"}]}
+
+
 @pytest.mark.django_db
 @FUZZ
 @given(document=documents)
+@example(document=NUL_IN_A_NAME)
 def test_an_import_either_succeeds_twice_alike_or_names_the_problem_and_writes_nothing(document: Any) -> None:
     with transaction.atomic():
         before = database_state()
