@@ -2,9 +2,14 @@
 
 import importlib
 import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth.models import Group, User
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made from the
 # same thread (fixtures, assertions) are still synchronous, so this is safe here.
@@ -34,6 +39,24 @@ def _user(username: str, *groups: str) -> User:
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
     return user
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator["Browser"]:
+    """Start Chromium once for the whole run: Playwright's sync API allows one running instance at a time,
+    so every folder of browser tests (tests/browser/, tests/security/) shares this one."""
+    from playwright import sync_api
+
+    from tests.browser.helpers import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"The browser tests need Debian's Chromium at {CHROMIUM}: scripts/ensure-test-services installs it."
+        )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

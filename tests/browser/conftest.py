@@ -1,23 +1,11 @@
-"""Fixtures for the browser tests: one Chromium per session, a fresh context per page."""
+"""Fixtures for the browser tests: a fresh context per page (the session's one Chromium is in conftest.py)."""
 
 from collections.abc import Iterator
 
 import pytest
 from playwright import sync_api
 
-from tests.browser.helpers import CHROMIUM, OpenPage
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator["sync_api.Browser"]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"The browser tests need Debian's Chromium at {CHROMIUM}: scripts/ensure-test-services installs it."
-        )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield browser
-        browser.close()
+from tests.browser.helpers import OpenPage
 
 
 @pytest.fixture

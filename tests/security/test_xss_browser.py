@@ -21,7 +21,6 @@ from django.test import Client
 from django.urls import reverse
 from playwright import sync_api
 
-from tests.browser.conftest import browser  # noqa: F401  (the session's Chromium)
 from tests.browser.helpers import DESKTOP, settle
 from tests.security.conftest import HOSTILE, World
 
@@ -76,7 +75,7 @@ def safe_address(value: str) -> bool:
 
 
 @pytest.fixture
-def watch(browser: sync_api.Browser, live_server) -> Iterator:  # type: ignore[no-untyped-def]  # noqa: F811
+def watch(browser: sync_api.Browser, live_server) -> Iterator:  # type: ignore[no-untyped-def]
     """Open a path, signed in as the user given (or not), with the listeners in place before it loads."""
     contexts = []
 
