@@ -142,7 +142,7 @@ class DisputeQuerySet(models.QuerySet["Dispute"]):
         Event.objects.bulk_create(
             [Event(dispute_id=pk, actor=by, kind="flagged", note=reasons[pk], public=True) for pk in ids]
         )
-        search.touch_related_to(ids)  # their "related disputes" lists show the re-check tag
+        search.touch_related(ids)  # their "related disputes" lists show the re-check tag
         return ids
 
 
@@ -408,7 +408,7 @@ class Dispute(models.Model):
             # The withdrawal settles any re-check: readers see one notice, the reason for withdrawal.
             fields={"withdrawal_reason": reason, "needs_recheck": False, "recheck_reason": ""},
         )  # fmt: skip
-        search.touch_related(self)  # their "related disputes" lists drop this one
+        search.touch_related([self.pk])  # their "related disputes" lists drop this one
 
     @transaction.atomic
     def send_back(self, *, by: AbstractBaseUser, comment: str) -> None:
@@ -451,7 +451,7 @@ class Dispute(models.Model):
             raise StaleDispute("This dispute is not flagged any more, or someone else changed it. Reload it.")
         self.refresh_from_db(fields=["needs_recheck", "recheck_reason", "version", "updated_at", "public_changed_at"])
         Event.objects.create(dispute=self, actor=by, kind="reconfirmed", note=note, public=True)
-        search.touch_related_to([self.pk])
+        search.touch_related([self.pk])
 
     @transaction.atomic
     def update_content(self, *, by: AbstractBaseUser, version: int, **fields: Any) -> None:

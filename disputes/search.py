@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -76,42 +77,31 @@ def index(dispute: Dispute, data: dict[str, Any]) -> None:
         for link in links
         if (link.get("source") or {}).get("id")
     }
-    before = {(facet.kind, facet.key) for facet in dispute.facets.all()}
-    touch_related(dispute, keys=before | {(kind, key) for kind, key, _ in wanted})
+    touch_related([dispute.pk], keys=[(kind, key) for kind, key, _ in wanted])  # before the old facets go
     dispute.facets.all().delete()
     PublicFacet.objects.bulk_create(
         [PublicFacet(dispute=dispute, kind=kind, key=key[:300], label=label[:300]) for kind, key, label in wanted]
     )
 
 
-def touch_related_to(dispute_ids: list[int]) -> None:
-    """Tell the pages related to these disputes that they changed (two statements, however many).
+def touch_related(dispute_ids: list[int], *, keys: Iterable[tuple[str, str]] = ()) -> None:
+    """Tell the pages that share a speaker or a source with these disputes that they changed.
 
-    Matching on the key alone may touch a page too many (a speaker named like a source id): harmless.
+    Their "related disputes" lists show these, so their cache validators must move too. The shared
+    speakers and sources are the disputes' facets as stored, plus `keys` (the facets about to be
+    written, when a dispute is indexed again). Two statements however many disputes; matching on the
+    key may touch a page too many (a speaker named like a source id), which is harmless.
     """
     if not dispute_ids:
         return
     kinds = [PublicFacet.Kind.SPEAKER, PublicFacet.Kind.SOURCE]
-    keys = PublicFacet.objects.filter(dispute_id__in=dispute_ids, kind__in=kinds).values("key")
-    related = PublicFacet.objects.filter(kind__in=kinds, key__in=keys).exclude(dispute_id__in=dispute_ids)
-    Dispute.objects.filter(pk__in=related.values("dispute_id")).update(public_changed_at=timezone.now())
-
-
-def touch_related(dispute: Dispute, *, keys: set[tuple[str, str]] | None = None) -> None:
-    """Tell the pages of disputes that share a speaker or a source with this one that they changed.
-
-    Their "related disputes" list shows this one, so their cache validator must move too.
-    """
-    if keys is None:
-        keys = set(dispute.facets.values_list("kind", "key"))
-    related = Q()
+    stored = PublicFacet.objects.filter(dispute_id__in=dispute_ids, kind__in=kinds).values("key")
+    shared = Q(kind__in=kinds, key__in=stored)
     for kind, key in keys:
-        if kind in (PublicFacet.Kind.SPEAKER, PublicFacet.Kind.SOURCE):
-            related |= Q(facets__kind=kind, facets__key=key)
-    if not related:
-        return
-    ids = Dispute.objects.filter(related).exclude(pk=dispute.pk).values("pk")
-    Dispute.objects.filter(pk__in=ids).update(public_changed_at=timezone.now())
+        if kind in kinds:
+            shared |= Q(kind=kind, key=key)
+    related = PublicFacet.objects.filter(shared).exclude(dispute_id__in=dispute_ids)
+    Dispute.objects.filter(pk__in=related.values("dispute_id")).update(public_changed_at=timezone.now())
 
 
 # --- searching ------------------------------------------------------------------------------------------
