@@ -135,13 +135,13 @@ def run_check(
 ) -> CheckResult:
     """Check one source for one slot, at most once, and record what was found.
 
-    Returns without writing when the slot was recorded already (a redelivered task) or another
-    worker holds the source. Raises politeness.DomainBusy when the site's turn is further than
+    Returns without writing when the slot, or a later one, was recorded already (a redelivered or a
+    stale task) or another worker holds the source. Raises politeness.DomainBusy when the site's turn is further than
     `block_up_to` seconds away, and TransientFailure on a failure worth retrying unless this is the
     `final_attempt`; in both cases nothing is written and the source is kept from the dispatcher
     until the retry. The lease is always given back.
     """
-    if Fetch.objects.filter(source_id=source_id, slot=slot).exists():
+    if _slot_done(source_id, slot):
         return CheckResult(None, "duplicate")
     if not Source.claim(source_id, owner, lease_seconds=settings.CHECK_LEASE_SECONDS):
         exists = Source.objects.filter(pk=source_id).exists()
@@ -173,9 +173,20 @@ def run_check(
             source.release_lease(owner, count_attempt=not stepped_aside)
 
 
+def _slot_done(source_id: int, slot: dt.datetime) -> bool:
+    """Whether this slot, or a later one, was recorded already: then this message has nothing to do.
+
+    "Later" covers a message that comes back long after its slot was taken over: a worker killed
+    with its messages unacknowledged gets them delivered again only after the broker's visibility
+    timeout (an hour), by when the dispatcher has queued the source again (a lease later) and that
+    check is recorded. Checking again then would be a second check for one due time.
+    """
+    return Fetch.objects.filter(source_id=source_id, slot__gte=slot).exists()
+
+
 def record_failure(source_id: int, *, slot: dt.datetime, owner: str, error_class: str, message: str) -> CheckResult:
     """Record a check that could not finish (the task's time limit): a Fetch with the reason, and a backoff."""
-    if Fetch.objects.filter(source_id=source_id, slot=slot).exists():
+    if _slot_done(source_id, slot):
         return CheckResult(None, "duplicate")
     if not Source.claim(source_id, owner, lease_seconds=settings.CHECK_LEASE_SECONDS):
         return CheckResult(None, "leased")

@@ -476,6 +476,25 @@ def test_a_redelivered_check_writes_nothing_twice(site: HTTPServer, editor, revi
 
 
 @pytest.mark.django_db
+def test_a_message_older_than_the_last_recorded_check_does_nothing(site: HTTPServer) -> None:
+    """A killed worker's message comes back after the visibility timeout, when its slot was re-queued and done."""
+    serve(site, page("v1"))
+    source = make_source(site)
+    orphaned_slot = timezone.now() - dt.timedelta(hours=1)
+    requeued_slot = orphaned_slot + dt.timedelta(seconds=300)  # the dispatcher's next turn, a lease later
+    assert check(source, slot=requeued_slot).state == "checked"
+    requests = len(site.log)
+
+    late = check(source, slot=orphaned_slot)
+
+    assert late.state == "duplicate"
+    assert len(site.log) == requests  # not fetched again
+    assert Fetch.objects.filter(source=source).count() == 1
+    assert Source.objects.get(pk=source.pk).lease_until is None
+    assert check(source, slot=timezone.now()).state == "checked"  # a later slot is checked as usual
+
+
+@pytest.mark.django_db
 def test_a_leased_source_is_left_alone_until_its_lease_expires(site: HTTPServer) -> None:
     serve(site, page("v1"))
     source = make_source(site)
