@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import extract, fetching, liveness, politeness, quotes, robots, scheduling
@@ -81,30 +84,60 @@ def dispatch_due(enqueue: Callable[[int, str], Any], *, now: dt.datetime | None 
     message, the source is due again after the lease. `enqueue(source_id, slot)` runs inside the
     transaction and must defer the send to commit (`check_source.delay_on_commit`). The slot is the
     due time: a source queued twice for one due time is checked once (Fetch is unique per slot).
+
+    At most `per_site_limit()` sources of one site are queued per run, oldest due first; the others
+    stay due, untouched, for the next run. Queuing more than a site can take before the next run
+    would only have the tasks bounce off its politeness gap (DomainBusy) over and over.
     """
     now = now or timezone.now()
     Heartbeat.beat("dispatcher")
     _spread_new_sources(now)
     lease = dt.timedelta(seconds=settings.CHECK_LEASE_SECONDS)
     batch = settings.DISPATCH_BATCH_SIZE
+    per_site = per_site_limit()
+    taken_per_site: Counter[str] = Counter()
+    after: tuple[dt.datetime, int] | None = None  # keyset: the last row looked at, taken or not
     queued = 0
     for _ in range(MAX_DISPATCH_BATCHES):
         with transaction.atomic():
+            due = Source.objects.due(now)
+            if after is not None:
+                due = due.filter(Q(next_check_at__gt=after[0]) | Q(next_check_at=after[0], pk__gt=after[1]))
             rows = list(
-                Source.objects.due(now)
-                .order_by("next_check_at", "pk")
+                due.order_by("next_check_at", "pk")
                 .select_for_update(skip_locked=True)
-                .values_list("pk", "next_check_at")[:batch]
+                .values_list("pk", "next_check_at", "url")[:batch]
             )
             if not rows:
                 break
-            Source.objects.filter(pk__in=[pk for pk, _ in rows]).update(next_check_at=now + lease)
-            for pk, due_at in rows:
+            after = (rows[-1][1], rows[-1][0])
+            take = []
+            for pk, due_at, url in rows:
+                site = registrable_domain(url)
+                if per_site is None or taken_per_site[site] < per_site:
+                    taken_per_site[site] += 1
+                    take.append((pk, due_at))
+            Source.objects.filter(pk__in=[pk for pk, _ in take]).update(next_check_at=now + lease)
+            for pk, due_at in take:
                 enqueue(pk, due_at.isoformat())
-        queued += len(rows)
+        queued += len(take)
         if len(rows) < batch:
             break
     return queued
+
+
+def per_site_limit() -> int | None:
+    """Return how many checks of one site a dispatcher run may queue (None: no limit).
+
+    DISPATCH_PER_SITE when set; otherwise what the politeness gap lets through between two runs of
+    the dispatcher, plus one: 13 a minute at the default 5 s gap. With no gap there is no limit.
+    """
+    if settings.DISPATCH_PER_SITE > 0:
+        return settings.DISPATCH_PER_SITE
+    gap = float(settings.FETCH_MIN_GAP_SECONDS)
+    if gap <= 0:
+        return None
+    return math.ceil(settings.DISPATCH_EVERY_SECONDS / gap) + 1
 
 
 def _spread_new_sources(now: dt.datetime) -> None:

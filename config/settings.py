@@ -326,10 +326,12 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = 500  # memory hygiene for HTML parsing
 # Liveness (articles/workers.py): tasks waiting in the queue while no worker has finished one for this
 # long means the workers have stopped consuming. Keep it well above the hard time limit (90 s).
 WORKER_STALL_SECONDS = env_int("WORKER_STALL_SECONDS", 300)
+# How often beat runs the dispatcher (articles.checking.dispatch_due).
+DISPATCH_EVERY_SECONDS = 60
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Every minute, queue a check for each source whose next_check_at has passed. Due-ness lives in
     # the database, so if the broker loses messages the next tick queues them again.
-    "enqueue-due-sources": {"task": "articles.tasks.enqueue_due_sources", "schedule": 60.0},
+    "enqueue-due-sources": {"task": "articles.tasks.enqueue_due_sources", "schedule": float(DISPATCH_EVERY_SECONDS)},
     # Mail each person one digest of their new notifications. What was mailed is marked in the
     # database, so a run that is missed or overlaps another sends nothing twice.
     "send-notification-digests": {
@@ -367,6 +369,10 @@ CHECK_RETRY_MAX_SECONDS = env_int("CHECK_RETRY_MAX_SECONDS", 600)
 # A worker sleeps this long at most for a busy site's turn, then hands the task back with a countdown.
 CHECK_POLITENESS_BLOCK_SECONDS = env_int("CHECK_POLITENESS_BLOCK_SECONDS", 2)
 DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 200)
+# At most this many checks of one site are queued per dispatcher run; the rest stay due for the next
+# run. 0 means as many as the site's politeness gap lets through between two runs (12 at 5 s), so a
+# burst of due pages on one site waits in the database rather than bouncing in the queue.
+DISPATCH_PER_SITE = env_int("DISPATCH_PER_SITE", 0)
 
 LOGGING = {
     "version": 1,

@@ -593,6 +593,7 @@ def test_a_check_costs_the_same_queries_for_1_or_20_citing_quotes(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_dispatcher_queues_each_due_source_once_even_when_run_twice_at_once(settings) -> None:  # type: ignore[no-untyped-def]
     settings.DISPATCH_BATCH_SIZE = 7
+    settings.FETCH_MIN_GAP_SECONDS = 0  # no per-site limit: all 30 are on one site
     now = timezone.now()
     due = [Source.objects.create(url=f"https://news.example/{n}", next_check_at=now - dt.timedelta(minutes=1))
            for n in range(30)]  # fmt: skip
@@ -621,6 +622,33 @@ def test_the_dispatcher_queues_each_due_source_once_even_when_run_twice_at_once(
     assert sorted(pk for pk, _ in queued) == sorted(source.pk for source in due)
     assert all(Source.objects.get(pk=pk).next_check_at > now for pk, _ in queued)
     assert Heartbeat.last("dispatcher") is not None
+
+
+@pytest.mark.django_db
+def test_the_dispatcher_queues_no_more_of_one_site_than_its_gap_lets_through(settings) -> None:  # type: ignore[no-untyped-def]
+    """500 due pages on one site must not bounce off its politeness gap in the queue: the rest wait, due."""
+    settings.FETCH_MIN_GAP_SECONDS, settings.DISPATCH_EVERY_SECONDS, settings.DISPATCH_BATCH_SIZE = 5, 60, 7
+    now = timezone.now()
+    busy = [Source.objects.create(url=f"https://www.busy.example/{n}", next_check_at=now - dt.timedelta(minutes=30 - n))
+            for n in range(30)]  # fmt: skip
+    other = [Source.objects.create(url=f"https://quiet.example/{n}", next_check_at=now - dt.timedelta(minutes=1))
+             for n in range(3)]  # fmt: skip
+    queued: list[int] = []
+
+    assert checking.dispatch_due(lambda pk, slot: queued.append(pk), now=now) == 13 + 3
+    assert queued[:13] == [source.pk for source in busy[:13]]  # the longest overdue first
+    assert set(queued[13:]) == {source.pk for source in other}
+    waiting = Source.objects.filter(pk__in=[source.pk for source in busy[13:]])
+    assert all(source.next_check_at < now for source in waiting)  # still due, untouched
+
+    queued.clear()
+    checking.dispatch_due(lambda pk, slot: queued.append(pk), now=now + dt.timedelta(minutes=1))
+    assert queued == [source.pk for source in busy[13:26]]
+
+    settings.DISPATCH_PER_SITE = 2
+    queued.clear()
+    checking.dispatch_due(lambda pk, slot: queued.append(pk), now=now + dt.timedelta(minutes=2))
+    assert queued == [source.pk for source in busy[26:28]]
 
 
 @pytest.mark.django_db
