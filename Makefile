@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/counterclaim
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev lint check clean bench
+.PHONY: run test install install-dev lint check clean bench chaos
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ lint: install-dev
 ## make bench: the guard, re-check and public-page benchmarks, every ratio in one table (BENCH_ARGS=--quick: a smoke run).
 bench: install-dev
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+## make chaos: kill, restart and roll the real processes while 500 sources are checked; exits 1 on a missed target.
+## It restarts the machine's PostgreSQL and Redis: run it alone. Not part of `make test`.
+chaos: install-dev
+	$(PY) tools/chaos.py $(CHAOS_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
