@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Readers' pages under load (DESIGN §10, reference/reliability-performance.md §D.6, R1–R4): ratios from one run.
+"""Readers' pages under load (DESIGN §10, reference/reliability-performance.md §D.6, R1–R4, R6): ratios from one run.
 
     .venv/bin/python bench/public.py [--disputes 200] [--seconds 4] [--rounds 3] [--connections 8]
 
@@ -24,6 +24,10 @@ loader: threads with keep-alive http.client connections), --connections at once:
 
 Each case gets a --warmup once, then --seconds in each of --rounds rounds over all the cases, and keeps
 the medians: the machine's other load comes and goes, and rounds spread it over every case alike.
+
+Then R6: the uncached dispute page (10×) at a constant rate, half the rate it saturated at, for
+--rounds × --seconds, with latency counted from when each request was due (an open loop, as wrk2 -R;
+a closed loop would hide the queueing): p99 ÷ p50, target ≤ 3.
 
 SQL queries per request are counted in this process with the test Client and CaptureQueriesContext,
 against each database, on the same dispute and the same search; the same requests are also timed there,
@@ -71,6 +75,7 @@ TARGETS = {  # ratio name → (comparison, target), DESIGN §10 and issue 6
     "page_p50_10x_vs_1x": ("<=", 1.3),
     "page_queries_10x_vs_1x": ("==", 1.0),
     "search_p50_10x_vs_1x": ("<=", 2.0),
+    "page_p99_vs_p50_at_half_rate": ("<=", 3.0),
 }
 
 # --- generated newsroom text ----------------------------------------------------------------------
@@ -560,6 +565,56 @@ def load_python(port: int, path: str, headers: dict[str, str], seconds: float, c
     }
 
 
+def load_fixed_rate(port: int, path: str, rate: float, seconds: float, connections: int) -> dict:
+    """Send requests at a constant rate (an open loop, as wrk2 -R does) and time each from when it was due.
+
+    Request i is due at start + i / rate; whichever of the `connections` threads is free sends it,
+    waiting for its time. Latency counts from the due time, not the send: a request held back because
+    every connection was busy is late, and a closed loop (wrk) would hide that (coordinated omission).
+    """
+    count = max(1, int(rate * seconds))
+    start = time.perf_counter() + 0.2
+    latencies: list[float] = []
+    counts = {"next": 0, "errors": 0}
+    lock = threading.Lock()
+
+    def run() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while True:
+            with lock:
+                index = counts["next"]
+                counts["next"] += 1
+            if index >= count:
+                break
+            due = start + index / rate
+            time.sleep(max(0.0, due - time.perf_counter()))
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                failed = response.status >= 400
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                failed = True
+            with lock:
+                latencies.append(time.perf_counter() - due)
+                counts["errors"] += failed
+
+    threads = [threading.Thread(target=run) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    every = sorted(latencies)
+
+    def percentile(p: float) -> float:
+        return every[min(len(every) - 1, int(len(every) * p / 100))] * 1000
+
+    return {"requests": len(every), "target_rate": rate, "rate": len(every) / elapsed, "p50_ms": percentile(50),
+            "p90_ms": percentile(90), "p99_ms": percentile(99), "errors": counts["errors"]}  # fmt: skip
+
+
 # --- queries --------------------------------------------------------------------------------------
 
 
@@ -770,6 +825,12 @@ def main() -> None:
             results[key]["requests"] = sum(sample["requests"] for sample in rounds)
             results[key]["errors"] = sum(sample["errors"] for sample in rounds)
             results[key]["rate_per_round"] = [round(sample["rate"], 1) for sample in rounds]
+        # R6: the uncached page at half the rate that saturated it, at a constant rate, for every round's time.
+        half = results["page_10x"]["rate"] / 2
+        seconds = max(args.seconds * args.rounds, 5)
+        print(f"Loading the dispute page at a constant {half:.1f} req/s (half its saturating rate) for {seconds:g} s…",
+              flush=True)  # fmt: skip
+        half_rate = load_fixed_rate(servers["10×"][1], page, half, seconds, args.connections)
     finally:
         for process, _ in servers.values():
             stop(process)
@@ -782,6 +843,7 @@ def main() -> None:
         "page_p50_10x_vs_1x": results["page_10x"]["p50_ms"] / results["page_1x"]["p50_ms"],
         "page_queries_10x_vs_1x": queries["10×"]["page"] / queries["1×"]["page"],
         "search_p50_10x_vs_1x": results["search_10x"]["p50_ms"] / results["search_1x"]["p50_ms"],
+        "page_p99_vs_p50_at_half_rate": half_rate["p99_ms"] / half_rate["p50_ms"],
     }
     for_reference = {
         "page_vs_trivial_at_1x": results["page_1x"]["rate"] / trivial,
@@ -818,6 +880,9 @@ def main() -> None:
             f"{result['p90_ms']:>8.1f}{result['p99_ms']:>8.1f}{result['bytes_per_response']:>7.0f}"
             f"{result['errors']:>7}{queries[result['data']][kind]:>8}{in_process[result['data']][kind]:>9.1f}"
         )
+    print(f"{'dispute page, constant rate':<26}{'10×':>5}{half_rate['rate']:>7.0f}{'(half)':>14}"
+          f"{half_rate['p50_ms']:>8.1f}{half_rate['p90_ms']:>8.1f}{half_rate['p99_ms']:>8.1f}{'':>7}"
+          f"{half_rate['errors']:>7}")  # fmt: skip
     print()
     labels = {
         "page_vs_trivial": "dispute page ÷ trivial view, req/s (10×, uncached)",
@@ -825,6 +890,7 @@ def main() -> None:
         "page_p50_10x_vs_1x": "dispute page p50, 10× ÷ 1×",
         "page_queries_10x_vs_1x": "SQL queries per dispute page, 10× ÷ 1×",
         "search_p50_10x_vs_1x": f"search p50 (?q={SEARCH_WORD}), 10× ÷ 1×",
+        "page_p99_vs_p50_at_half_rate": "dispute page p99 ÷ p50 at half its saturating rate",
     }
     missed = []
     for name, value in ratios.items():
@@ -869,6 +935,7 @@ def main() -> None:
             label: {kind: round(ms, 2) for kind, ms in kinds.items()} for label, kinds in in_process.items()
         },
         "cases": results,
+        "constant_rate": {key: round(value, 2) for key, value in half_rate.items()},
         "ratios": {
             name: {
                 "value": round(value, 3),
