@@ -75,19 +75,21 @@ class CheckResult:
 # --- the dispatcher -------------------------------------------------------------------------------
 
 
-def dispatch_due(enqueue: Callable[[int, str], Any], *, now: dt.datetime | None = None) -> int:
+def dispatch_due(enqueue: Callable[[int, str, float], Any], *, now: dt.datetime | None = None) -> int:
     """Queue a check of every due source, once each, and return how many were queued.
 
     Rows are taken with SELECT … FOR UPDATE SKIP LOCKED (ignored on SQLite, where one worker runs),
     so two dispatchers running at once share the work instead of doubling it. Each source's
     `next_check_at` is pushed one lease ahead in the same transaction: if the broker loses the
-    message, the source is due again after the lease. `enqueue(source_id, slot)` runs inside the
-    transaction and must defer the send to commit (`check_source.delay_on_commit`). The slot is the
-    due time: a source queued twice for one due time is checked once (Fetch is unique per slot).
+    message, the source is due again after the lease. `enqueue(source_id, slot, countdown)` runs
+    inside the transaction and must defer the send to commit (`tasks.queue_scheduled_check`). The
+    slot is the due time: a source queued twice for one due time is checked once (Fetch is unique
+    per slot).
 
     At most `per_site_limit()` sources of one site are queued per run, oldest due first; the others
-    stay due, untouched, for the next run. Queuing more than a site can take before the next run
-    would only have the tasks bounce off its politeness gap (DomainBusy) over and over.
+    stay due, untouched, for the next run. Those queued are spaced by the site's gap (countdown 0,
+    gap, 2 × gap …), so that each arrives when the site is free instead of all at once, bouncing
+    off its politeness gap (DomainBusy) over and over.
     """
     now = now or timezone.now()
     Heartbeat.beat("dispatcher")
@@ -95,6 +97,7 @@ def dispatch_due(enqueue: Callable[[int, str], Any], *, now: dt.datetime | None 
     lease = dt.timedelta(seconds=settings.CHECK_LEASE_SECONDS)
     batch = settings.DISPATCH_BATCH_SIZE
     per_site = per_site_limit()
+    gap = max(float(settings.FETCH_MIN_GAP_SECONDS), 0.0)
     taken_per_site: Counter[str] = Counter()
     after: tuple[dt.datetime, int] | None = None  # keyset: the last row looked at, taken or not
     queued = 0
@@ -115,11 +118,11 @@ def dispatch_due(enqueue: Callable[[int, str], Any], *, now: dt.datetime | None 
             for pk, due_at, url in rows:
                 site = registrable_domain(url)
                 if per_site is None or taken_per_site[site] < per_site:
+                    take.append((pk, due_at, taken_per_site[site] * gap))
                     taken_per_site[site] += 1
-                    take.append((pk, due_at))
-            Source.objects.filter(pk__in=[pk for pk, _ in take]).update(next_check_at=now + lease)
-            for pk, due_at in take:
-                enqueue(pk, due_at.isoformat())
+            Source.objects.filter(pk__in=[pk for pk, _, _ in take]).update(next_check_at=now + lease)
+            for pk, due_at, countdown in take:
+                enqueue(pk, due_at.isoformat(), countdown)
         queued += len(take)
         if len(rows) < batch:
             break

@@ -33,7 +33,7 @@ task_postrun.connect(workers.record_finished, weak=False, dispatch_uid="counterc
 @shared_task(name="articles.tasks.enqueue_due_sources")
 def enqueue_due_sources(**kwargs: Any) -> int:
     """Queue a check of every source that is due (beat runs this every minute)."""
-    return checking.dispatch_due(check_source.delay_on_commit)
+    return checking.dispatch_due(queue_scheduled_check)
 
 
 @shared_task(
@@ -72,6 +72,11 @@ def check_source(
             source_id, slot=slot_at, owner=owner, error_class="timeout", message=message
         ).state
     return result.state
+
+
+def queue_scheduled_check(source_id: int, slot: str, countdown: float = 0) -> None:
+    """Queue the check of `source_id` for `slot` when the transaction commits, `countdown` s later."""
+    check_source.apply_async_on_commit(args=(source_id, slot), countdown=countdown or None)
 
 
 def queue_check_now(source_id: int) -> None:

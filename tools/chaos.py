@@ -448,12 +448,13 @@ class Run:
                     self.rolling.discard(worker.name)
         return rolled
 
-    def quiesce(self, deadline: float, *, what: str) -> bool:
-        """Wait until every source is checked, no lease is held and nothing is queued."""
+    def quiesce(self, deadline: float, *, what: str, drained: bool = False) -> bool:
+        """Wait until every source is checked, no lease is held and nothing is queued (nor unacknowledged)."""
         last = 0.0
         while time.monotonic() < deadline:
             now = self.progress()
-            if now["checked"] == self.sources and now["leased"] == 0 and now["queued"] == 0:
+            done = now["checked"] == self.sources and now["leased"] == 0 and now["queued"] == 0
+            if done and (not drained or now["unacked"] == 0):
                 say(f"{what}: {now}")
                 return True
             if time.monotonic() - last > 15:
@@ -612,7 +613,7 @@ def main() -> int:
         say(f"{args.sources} sources due on {len(HOSTS)} sites; {args.workers} workers × {args.concurrency}, "
             f"one beat, gunicorn on :{args.web_port}")  # fmt: skip
         chaos_began = time.monotonic()
-        first_queued = checking.dispatch_due(tasks.check_source.delay_on_commit)  # beat's first tick, now
+        first_queued = checking.dispatch_due(tasks.queue_scheduled_check)  # beat's first tick, now
         connection.close()
         say(f"first dispatcher run queued {first_queued} checks (at most what a site's gap lets through in a minute)")
         threading.Thread(target=run.killer, args=(args.kill_every,), daemon=True).start()
@@ -646,12 +647,9 @@ def main() -> int:
         quiet = run.quiesce(deadline, what="quiescence")
         orphans = run.redeliver_orphans()
         say(f"handed out again {orphans} messages the killed workers had left unacknowledged")
-        time.sleep(5)
-        settled = quiet and run.quiesce(deadline, what="quiescence after the redelivery")
-        for _ in range(60):  # the redelivered messages find their slot done; wait until they are acknowledged
-            if services.unacked() == 0 and services.queued() == 0:
-                break
-            time.sleep(1)
+        # Each should find its slot done at once; wait until every one has been run and acknowledged.
+        settled = quiet and run.quiesce(min(deadline, time.monotonic() + 240), what="every redelivered message done",
+                                        drained=True)  # fmt: skip
         run.stop_probing.set()
 
         ((due,),) = services.sql("SELECT count(*) FROM articles_source")  # every one was due at the start

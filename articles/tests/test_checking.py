@@ -603,7 +603,7 @@ def test_the_dispatcher_queues_each_due_source_once_even_when_run_twice_at_once(
     queued: list[tuple[int, str]] = []
     lock = threading.Lock()
 
-    def enqueue(pk: int, slot: str) -> None:
+    def enqueue(pk: int, slot: str, countdown: float) -> None:
         with lock:
             queued.append((pk, slot))
 
@@ -634,20 +634,28 @@ def test_the_dispatcher_queues_no_more_of_one_site_than_its_gap_lets_through(set
     other = [Source.objects.create(url=f"https://quiet.example/{n}", next_check_at=now - dt.timedelta(minutes=1))
              for n in range(3)]  # fmt: skip
     queued: list[int] = []
+    countdowns: dict[int, float] = {}
 
-    assert checking.dispatch_due(lambda pk, slot: queued.append(pk), now=now) == 13 + 3
+    def enqueue(pk: int, slot: str, countdown: float) -> None:
+        queued.append(pk)
+        countdowns[pk] = countdown
+
+    assert checking.dispatch_due(enqueue, now=now) == 13 + 3
     assert queued[:13] == [source.pk for source in busy[:13]]  # the longest overdue first
     assert set(queued[13:]) == {source.pk for source in other}
+    # Spaced by the gap, so that each arrives when its site is free: 0, 5 … 60 s, and 0, 5, 10 s.
+    assert [countdowns[source.pk] for source in busy[:13]] == [5.0 * n for n in range(13)]
+    assert sorted(countdowns[source.pk] for source in other) == [0.0, 5.0, 10.0]
     waiting = Source.objects.filter(pk__in=[source.pk for source in busy[13:]])
     assert all(source.next_check_at < now for source in waiting)  # still due, untouched
 
     queued.clear()
-    checking.dispatch_due(lambda pk, slot: queued.append(pk), now=now + dt.timedelta(minutes=1))
+    checking.dispatch_due(lambda pk, slot, countdown: queued.append(pk), now=now + dt.timedelta(minutes=1))
     assert queued == [source.pk for source in busy[13:26]]
 
     settings.DISPATCH_PER_SITE = 2
     queued.clear()
-    checking.dispatch_due(lambda pk, slot: queued.append(pk), now=now + dt.timedelta(minutes=2))
+    checking.dispatch_due(lambda pk, slot, countdown: queued.append(pk), now=now + dt.timedelta(minutes=2))
     assert queued == [source.pk for source in busy[26:28]]
 
 
@@ -655,7 +663,7 @@ def test_the_dispatcher_queues_no_more_of_one_site_than_its_gap_lets_through(set
 def test_new_sources_are_spread_over_the_first_interval() -> None:
     sources = [Source.objects.create(url=f"https://news.example/{n}") for n in range(300)]
     queued: list[int] = []
-    checking.dispatch_due(lambda pk, slot: queued.append(pk))
+    checking.dispatch_due(lambda pk, slot, countdown: queued.append(pk))
     times = sorted(Source.objects.filter(pk__in=[s.pk for s in sources]).values_list("next_check_at", flat=True))
     assert 1 <= len(queued) < 10
     assert times[-1] - times[0] > dt.timedelta(minutes=25)
