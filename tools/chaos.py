@@ -15,7 +15,8 @@ while the workers check them:
   without persistence, so that the broker loses every message) and PostgreSQL once, and times how
   long until a worker has consumed a task again after each (a dispatcher run published right after
   the restart, as beat's next tick would);
-- rolls every worker with SIGTERM (warm shutdown), one at a time, as a deploy does.
+- rolls every worker with SIGTERM (warm shutdown), one at a time, as a deploy does (no kills for
+  30 s before and during the roll, so that the workers it stops have been up a while and hold work).
 
 Then it waits for quiescence: every source checked, no lease held, nothing queued. The messages the
 killed workers held are still unacknowledged in Redis at that point and would come back after the
@@ -327,6 +328,7 @@ class Run:
     rolling: set[str] = field(default_factory=set)
     kills: list[dict[str, Any]] = field(default_factory=list)
     stop_killing: threading.Event = field(default_factory=threading.Event)
+    hold_fire: threading.Event = field(default_factory=threading.Event)
     stop_probing: threading.Event = field(default_factory=threading.Event)
     web_probes: list[tuple[float, str, int]] = field(default_factory=list)
 
@@ -351,6 +353,8 @@ class Run:
     def killer(self, every: float) -> None:
         """SIGKILL a random worker (and its pool) every `every` s; restart it 2 s later."""
         while not self.stop_killing.wait(every):
+            if self.hold_fire.is_set():
+                continue
             with self.lock:
                 candidates = [w for w in self.workers if w.name not in self.rolling and w.alive()]
                 if not candidates:
@@ -630,11 +634,14 @@ def main() -> int:
         restarts.append(run.consumed_again("Redis", lambda: services.restart_redis(args.redis_persistence)))
         at(150)
         restarts.append(run.consumed_again("PostgreSQL", services.restart_postgres))
+        at(190)
+        run.hold_fire.set()  # a deploy rolls workers that have been up a while and hold work
         at(220)
         beats[1].stop()
         say("the second beat was noticed and stopped")
-        say("rolling every worker with SIGTERM")
+        say("rolling every worker with SIGTERM (no kills for 30 s before and during the roll)")
         rolled = run.roll_workers()
+        run.hold_fire.clear()
         at(args.chaos_seconds)
         run.stop_killing.set()
         time.sleep(3)
@@ -751,7 +758,10 @@ def print_report(results: dict[str, Any]) -> None:
         print(f"  {label:<{width}}  {value!s:>6}  {('target ' + target) if target else ''}")
     print(
         f"  workers killed with SIGKILL: {results['workers_killed']}; rolled with SIGTERM: "
-        + ", ".join(f"{r['worker']} stopped in {r['stopped_seconds']} s" for r in results["workers_rolled"])
+        + ", ".join(
+            f"{r['worker']} stopped in {r['stopped_seconds']} s and gave back {r['messages_handed_back']} messages"
+            for r in results["workers_rolled"]
+        )
     )
     orphans = results["orphaned_messages_redelivered"]
     print(f"  messages left unacknowledged by killed workers, handed out again: {orphans}")
