@@ -76,20 +76,23 @@ class CheckResult:
 
 
 def dispatch_due(enqueue: Callable[[int, str, float], Any], *, now: dt.datetime | None = None) -> int:
-    """Queue a check of every due source, once each, and return how many were queued.
+    """Queue a check of the due sources, once each, as many of each site as it can take; return how many.
 
     Rows are taken with SELECT … FOR UPDATE SKIP LOCKED (ignored on SQLite, where one worker runs),
     so two dispatchers running at once share the work instead of doubling it. Each source's
-    `next_check_at` is pushed one lease ahead in the same transaction: if the broker loses the
-    message, the source is due again after the lease. `enqueue(source_id, slot, countdown)` runs
-    inside the transaction and must defer the send to commit (`tasks.queue_scheduled_check`). The
-    slot is the due time: a source queued twice for one due time is checked once (Fetch is unique
-    per slot).
+    `next_check_at` is pushed one lease (plus the longest countdown below) ahead in the same
+    transaction: if the broker loses the message, the source is due again after that.
+    `enqueue(source_id, slot, countdown)` runs inside the transaction and must defer the send to
+    commit (`tasks.queue_scheduled_check`). The slot is the due time: a source queued twice for one
+    due time is checked once (Fetch is unique per slot).
 
     At most `per_site_limit()` sources of one site are queued per run, oldest due first; the others
-    stay due, untouched, for the next run. Those queued are spaced by the site's gap (countdown 0,
-    gap, 2 × gap …), so that each arrives when the site is free instead of all at once, bouncing
-    off its politeness gap (DomainBusy) over and over.
+    stay due, untouched, for the next run, and a site that has had its share is left out of the
+    run's later batches, so that one site with thousands of due pages cannot keep the others
+    waiting. Those queued are spaced by FETCH_MIN_GAP_SECONDS (countdown 0, gap, 2 × gap …), so
+    that each arrives when the site is free instead of all at once, bouncing off its politeness
+    gap (DomainBusy) over and over. A site whose gap is longer (a robots.txt Crawl-delay, errors)
+    still defers some of them; the workers' per-site turn remains the rule.
     """
     now = now or timezone.now()
     Heartbeat.beat("dispatcher")
@@ -98,7 +101,10 @@ def dispatch_due(enqueue: Callable[[int, str, float], Any], *, now: dt.datetime 
     batch = settings.DISPATCH_BATCH_SIZE
     per_site = per_site_limit()
     gap = max(float(settings.FETCH_MIN_GAP_SECONDS), 0.0)
+    # A message waiting out its countdown must not find its source queued again meanwhile.
+    hold = lease + dt.timedelta(seconds=gap * ((per_site or 1) - 1))
     taken_per_site: Counter[str] = Counter()
+    full_outlets: set[int] = set()  # outlets (sites) that have had their share of this run
     after: tuple[dt.datetime, int] | None = None  # keyset: the last row looked at, taken or not
     queued = 0
     for _ in range(MAX_DISPATCH_BATCHES):
@@ -106,21 +112,25 @@ def dispatch_due(enqueue: Callable[[int, str, float], Any], *, now: dt.datetime 
             due = Source.objects.due(now)
             if after is not None:
                 due = due.filter(Q(next_check_at__gt=after[0]) | Q(next_check_at=after[0], pk__gt=after[1]))
+            if full_outlets:
+                due = due.exclude(outlet_id__in=full_outlets)
             rows = list(
                 due.order_by("next_check_at", "pk")
                 .select_for_update(skip_locked=True)
-                .values_list("pk", "next_check_at", "url")[:batch]
+                .values_list("pk", "next_check_at", "url", "outlet_id")[:batch]
             )
             if not rows:
                 break
             after = (rows[-1][1], rows[-1][0])
             take = []
-            for pk, due_at, url in rows:
+            for pk, due_at, url, outlet_id in rows:
                 site = registrable_domain(url)
                 if per_site is None or taken_per_site[site] < per_site:
                     take.append((pk, due_at, taken_per_site[site] * gap))
                     taken_per_site[site] += 1
-            Source.objects.filter(pk__in=[pk for pk, _, _ in take]).update(next_check_at=now + lease)
+                elif outlet_id is not None:
+                    full_outlets.add(outlet_id)
+            Source.objects.filter(pk__in=[pk for pk, _, _ in take]).update(next_check_at=now + hold)
             for pk, due_at, countdown in take:
                 enqueue(pk, due_at.isoformat(), countdown)
         queued += len(take)
@@ -133,14 +143,15 @@ def per_site_limit() -> int | None:
     """Return how many checks of one site a dispatcher run may queue (None: no limit).
 
     DISPATCH_PER_SITE when set; otherwise what the politeness gap lets through between two runs of
-    the dispatcher, plus one: 13 a minute at the default 5 s gap. With no gap there is no limit.
+    the dispatcher: 12 a minute at the default 5 s gap, spaced 0 … 55 s, so that the next run's
+    first one arrives as the last one is done. With no gap there is no limit.
     """
     if settings.DISPATCH_PER_SITE > 0:
         return settings.DISPATCH_PER_SITE
     gap = float(settings.FETCH_MIN_GAP_SECONDS)
     if gap <= 0:
         return None
-    return math.ceil(settings.DISPATCH_EVERY_SECONDS / gap) + 1
+    return max(1, math.ceil(settings.DISPATCH_EVERY_SECONDS / gap))
 
 
 def _spread_new_sources(now: dt.datetime) -> None:

@@ -15,6 +15,28 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
 
+@register()
+def check_dispatch_countdowns(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """A check the dispatcher queues with a countdown must run before Redis hands its message out again."""
+    from .checking import per_site_limit
+
+    per_site = per_site_limit()
+    if not per_site or not settings.REDIS_URL:
+        return []
+    longest = (per_site - 1) * float(settings.FETCH_MIN_GAP_SECONDS) + settings.CELERY_TASK_TIME_LIMIT
+    if longest < settings.CELERY_VISIBILITY_TIMEOUT:
+        return []
+    return [
+        Error(
+            f"DISPATCH_PER_SITE × FETCH_MIN_GAP_SECONDS spaces one site's checks over {longest:.0f} s, beyond the "
+            f"broker's visibility timeout ({settings.CELERY_VISIBILITY_TIMEOUT} s): Redis would hand the waiting "
+            "messages to a second worker.",
+            hint="Lower DISPATCH_PER_SITE (0 derives it from the gap) or FETCH_MIN_GAP_SECONDS.",
+            id="articles.E003",
+        )
+    ]
+
+
 @register(Tags.security)
 def check_fetch_allowed_networks(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     """Refuse private networks for the fetcher in production, and entries that are not networks."""

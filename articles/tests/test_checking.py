@@ -20,7 +20,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from articles import checking, politeness, quotes, tasks
-from articles.models import Fetch, Heartbeat, Quote, QuoteCheck, RobotsTxt, Snapshot, Source
+from articles.models import Fetch, Heartbeat, Outlet, Quote, QuoteCheck, RobotsTxt, Snapshot, Source
 from articles.tests.factories import OutletFactory
 from disputes.models import Dispute, DisputeLink, Event
 from disputes.tests.factories import DisputeFactory, DisputeLinkFactory, StatementFactory, add_link
@@ -640,23 +640,44 @@ def test_the_dispatcher_queues_no_more_of_one_site_than_its_gap_lets_through(set
         queued.append(pk)
         countdowns[pk] = countdown
 
-    assert checking.dispatch_due(enqueue, now=now) == 13 + 3
-    assert queued[:13] == [source.pk for source in busy[:13]]  # the longest overdue first
-    assert set(queued[13:]) == {source.pk for source in other}
-    # Spaced by the gap, so that each arrives when its site is free: 0, 5 … 60 s, and 0, 5, 10 s.
-    assert [countdowns[source.pk] for source in busy[:13]] == [5.0 * n for n in range(13)]
+    assert checking.dispatch_due(enqueue, now=now) == 12 + 3
+    assert queued[:12] == [source.pk for source in busy[:12]]  # the longest overdue first
+    assert set(queued[12:]) == {source.pk for source in other}
+    # Spaced by the gap, so that each arrives when its site is free: 0, 5 … 55 s, and 0, 5, 10 s.
+    assert [countdowns[source.pk] for source in busy[:12]] == [5.0 * n for n in range(12)]
     assert sorted(countdowns[source.pk] for source in other) == [0.0, 5.0, 10.0]
+    # Not queued again while the last of them waits out its countdown: a lease after that.
+    held = Source.objects.get(pk=busy[11].pk).next_check_at
+    assert held == now + dt.timedelta(seconds=settings.CHECK_LEASE_SECONDS + 55)
     waiting = Source.objects.filter(pk__in=[source.pk for source in busy[13:]])
     assert all(source.next_check_at < now for source in waiting)  # still due, untouched
 
     queued.clear()
     checking.dispatch_due(lambda pk, slot, countdown: queued.append(pk), now=now + dt.timedelta(minutes=1))
-    assert queued == [source.pk for source in busy[13:26]]
+    assert queued == [source.pk for source in busy[12:24]]
 
     settings.DISPATCH_PER_SITE = 2
     queued.clear()
     checking.dispatch_due(lambda pk, slot, countdown: queued.append(pk), now=now + dt.timedelta(minutes=2))
-    assert queued == [source.pk for source in busy[26:28]]
+    assert queued == [source.pk for source in busy[24:26]]
+
+
+@pytest.mark.django_db
+def test_a_site_with_a_huge_backlog_does_not_keep_the_others_waiting(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Its share taken, the site is left out of the run's later batches, which reach the other sites."""
+    settings.DISPATCH_PER_SITE, settings.DISPATCH_BATCH_SIZE = 2, 5
+    monkeypatch.setattr(checking, "MAX_DISPATCH_BATCHES", 3)  # reads 15 rows at most: fewer than the backlog
+    now = timezone.now()
+    busy_outlet = Outlet.objects.create(domain="busy.example", name="Busy")
+    quiet_outlet = Outlet.objects.create(domain="quiet.example", name="Quiet")
+    busy = [Source.objects.create(url=f"https://busy.example/{n}", outlet=busy_outlet,
+                                  next_check_at=now - dt.timedelta(hours=2, minutes=-n)) for n in range(20)]  # fmt: skip
+    quiet = [Source.objects.create(url=f"https://quiet.example/{n}", outlet=quiet_outlet,
+                                   next_check_at=now - dt.timedelta(minutes=1)) for n in range(2)]  # fmt: skip
+    queued: list[int] = []
+
+    assert checking.dispatch_due(lambda pk, slot, countdown: queued.append(pk), now=now) == 4
+    assert queued == [busy[0].pk, busy[1].pk, quiet[0].pk, quiet[1].pk]
 
 
 @pytest.mark.django_db
@@ -683,3 +704,13 @@ def test_check_now_queues_a_manual_check_on_commit(django_capture_on_commit_call
     ((args, kwargs),) = sent
     assert args == (source.pk,) and kwargs["manual"] is True
     assert dt.datetime.fromisoformat(kwargs["slot"]) == source.next_check_at
+
+
+def test_a_per_site_share_spaced_beyond_the_visibility_timeout_is_refused(settings) -> None:  # type: ignore[no-untyped-def]
+    from articles.checks import check_dispatch_countdowns
+
+    settings.REDIS_URL, settings.FETCH_MIN_GAP_SECONDS = "redis://127.0.0.1:6379/0", 5
+    settings.DISPATCH_PER_SITE = 0
+    assert check_dispatch_countdowns(None) == []  # 12 a minute, the last 55 s later
+    settings.DISPATCH_PER_SITE = 1000  # the last one 5,000 s later
+    assert [error.id for error in check_dispatch_countdowns(None)] == ["articles.E003"]
