@@ -50,7 +50,7 @@ def test_a_run_that_meets_every_target_passes() -> None:
         ({"lost": 2}, "lost is 2, not 0"),
         ({"duplicates": 167}, "duplicates is 167, not 0"),
         ({"stuck_leases": 3}, "stuck_leases is 3, not 0"),
-        ({"R8_checks_recorded_vs_due": 1.334}, "R8 is 1.334, not 1.000"),
+        ({"R8_checks_recorded_vs_due": 1.334}, "R8 is 1.3340, not 1.000"),
         ({"quiescent": False}, "did not reach quiescence"),
         ({"restarts": [{"service": "Redis", "consumed_again_seconds": 61.0}]}, "61.0 s after Redis"),
         ({"restarts": [{"service": "PostgreSQL", "consumed_again_seconds": None}]}, "None s after PostgreSQL"),
@@ -67,7 +67,7 @@ def test_the_web_summary_measures_the_longest_failing_stretch() -> None:
     summary = chaos.web_summary(probes)["/healthz"]
     assert summary["requests"] == 6
     assert summary["by_status"] == {"200": 2, "503": 3, "0": 1}
-    assert summary["longest_failing_seconds"] == 2.0
+    assert summary["longest_failing_seconds"] == 2.5  # from the first failure to the next good answer
 
 
 def test_the_benchmark_table_takes_r8_from_the_last_chaos_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -260,12 +260,22 @@ class Services:
             conn.execute(f'CREATE DATABASE "{DATABASE}"')
 
     def restart_postgres(self) -> None:
-        cluster = sorted(os.listdir("/etc/postgresql"))[-1]
-        done = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart"],
+        version, name = self.cluster()
+        done = subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart"],
                               capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
         if done.returncode != 0:
             raise RuntimeError(f"pg_ctlcluster restart failed: {done.stderr.strip() or done.stdout.strip()}")
         self.sql("SELECT 1")
+
+    def cluster(self) -> tuple[str, str]:
+        """The Debian cluster (version, name) listening on the port of --postgres, from pg_lsclusters."""
+        port = str(urlsplit(self.postgres).port or 5432)
+        listed = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=True).stdout
+        for line in listed.splitlines():
+            version, name, cluster_port, *_ = line.split()
+            if cluster_port == port:
+                return version, name
+        raise RuntimeError(f"no PostgreSQL cluster listens on port {port} (pg_lsclusters: {listed.strip()!r})")
 
     def restart_redis(self, persistence: str) -> dict[str, Any]:
         """Shut Redis down and start it again; with AOF on, what was queued survives the restart."""
@@ -273,21 +283,30 @@ class Services:
 
         before = {"queued": self.queued(), "unacked": self.unacked()}
         if persistence == "aof":
-            self.redis.config_set("appendonly", "yes")
+            self.redis_call("config_set", "appendonly", "yes")
+            deadline = time.monotonic() + 60
             while True:  # turning AOF on writes the whole data set first
-                info = self.redis.info("persistence")
+                info = self.redis_call("info", "persistence")
                 if info["aof_enabled"] and not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
                     break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("Redis did not finish writing its AOF within 60 s")
                 time.sleep(0.1)
         with contextlib.suppress(redis.ConnectionError):  # the server closes the connection as it goes
             self.redis.shutdown(nosave=True)
+        deadline = time.monotonic() + 60
         while _port_open(self.redis_host, self.redis_port):
+            if time.monotonic() > deadline:
+                raise RuntimeError("Redis was still listening 60 s after SHUTDOWN")
             time.sleep(0.05)
         flags = [*REDIS_FLAGS, "--port", str(self.redis_port), "--appendonly", "yes" if persistence == "aof" else "no"]
         subprocess.run([shutil.which("redis-server") or "redis-server", *flags], check=True, timeout=30)
         self.redis_call("ping")
         while self.redis_call("info", "persistence").get("loading"):
             time.sleep(0.05)
+        enabled = bool(self.redis_call("info", "persistence").get("aof_enabled"))
+        if enabled != (persistence == "aof"):  # another Redis answered: one a supervisor started, say
+            raise RuntimeError(f"the Redis that came back has AOF {'on' if enabled else 'off'}, not as started")
         after = {"queued": self.queued(), "unacked": self.unacked()}
         return {"before": before, "after": after}
 
@@ -366,20 +385,21 @@ class Run:
                 self.kills.append({"worker": victim.name, "at": round(time.monotonic() - STARTED, 1)})
             time.sleep(2)
             with self.lock:
-                if victim.name not in self.rolling and not victim.alive():
+                if not self.stop_killing.is_set() and victim.name not in self.rolling and not victim.alive():
                     victim.start()
 
     def web_prober(self, port: int) -> None:
         """Ask the web app for /healthz and /robots.txt twice a second; remember every answer."""
         while not self.stop_probing.wait(0.5):
             for path in ("/healthz", "/robots.txt"):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                 try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                     conn.request("GET", path)
                     status = conn.getresponse().status
-                    conn.close()
-                except OSError:
+                except (OSError, http.client.HTTPException):
                     status = 0
+                finally:
+                    conn.close()
                 self.web_probes.append((time.monotonic() - STARTED, path, status))
 
     def consumed_again(self, what: str, restart: Any) -> dict[str, Any]:
@@ -472,9 +492,13 @@ class Run:
         """Hand out again what killed workers left unacknowledged, as the visibility timeout would."""
         from kombu import Connection
 
+        orphans = self.services.unacked()
         with Connection(self.services.redis_url, transport_options={"visibility_timeout": 0}) as conn:
-            orphans = self.services.unacked()
-            conn.default_channel.qos.restore_visible(num=100_000)
+            for _ in range(30):  # kombu skips the restore while another client holds its mutex: try again
+                conn.default_channel.qos.restore_visible(num=100_000, interval=1)
+                if self.services.unacked() == 0:
+                    break
+                time.sleep(1)
         return orphans
 
 
@@ -506,14 +530,14 @@ def web_summary(probes: list[tuple[float, str, int]]) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for path in ("/healthz", "/robots.txt"):
         answers = [(at, status) for at, p, status in probes if p == path]
-        longest, current, began = 0.0, 0.0, None
-        for at, status in answers:
-            if status == 200:
-                began = None
-                continue
-            began = at if began is None else began
-            current = at - began
-            longest = max(longest, current)
+        longest, began = 0.0, None
+        for at, status in answers:  # a stretch runs from its first failed answer to the next good one
+            if status != 200:
+                began = at if began is None else began
+            elif began is not None:
+                longest, began = max(longest, at - began), None
+        if began is not None and answers:
+            longest = max(longest, answers[-1][0] - began)
         summary[path] = {"requests": len(answers), "by_status": dict(Counter(str(s) for _, s in answers)),
                          "longest_failing_seconds": round(longest, 1)}  # fmt: skip
     return summary
@@ -547,6 +571,9 @@ def main() -> int:
         print("pg_ctlcluster is needed to restart PostgreSQL (Debian's postgresql-common).", file=sys.stderr)
         return 2
 
+    # Stopped from outside (a CI timeout, a closed terminal): still stop every process and put Redis back.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, lambda number, frame: sys.exit(128 + number))
     VAR.mkdir(parents=True, exist_ok=True)
     for old in VAR.glob("*.log"):
         old.unlink()
@@ -605,6 +632,7 @@ def main() -> int:
         "redis_persistence": args.redis_persistence,
     }  # fmt: skip
     everything = [web, *workers, *beats]
+    killer = threading.Thread(target=run.killer, args=(args.kill_every,), daemon=True)
     try:
         web.start()
         for worker in workers:
@@ -620,7 +648,7 @@ def main() -> int:
         first_queued = checking.dispatch_due(tasks.queue_scheduled_check)  # beat's first tick, now
         connection.close()
         say(f"first dispatcher run queued {first_queued} checks (at most what a site's gap lets through in a minute)")
-        threading.Thread(target=run.killer, args=(args.kill_every,), daemon=True).start()
+        killer.start()
         threading.Thread(target=run.web_prober, args=(args.web_port,), daemon=True).start()
 
         def at(offset: float) -> None:
@@ -674,7 +702,7 @@ def main() -> int:
         ((recorded,),) = services.sql("SELECT count(*) FROM articles_fetch")
         runs, queued_by_runs = dispatcher_runs()
         site_locks = services.redis_call("keys", "counterclaim:polite:*:lock")
-        stuck_site_locks = sum(1 for key in site_locks if services.redis_call("ttl", key) < 0)
+        stuck_site_locks = sum(1 for key in site_locks if services.redis_call("ttl", key) == -1)
         refetched = sum(1 for path, count in REQUESTS.items() if count > 1)
         results.update({
             "sources_due": due,
@@ -693,7 +721,8 @@ def main() -> int:
             "check_task_results": dict(worker_outcomes()),
             "dispatcher_runs": runs,
             "checks_queued": first_queued + queued_by_runs,
-            "R8_checks_recorded_vs_due": round(recorded / due, 3),
+            "R8_checks_recorded_vs_due": recorded / due,
+            "checks_recorded": recorded,
             "pages_fetched_more_than_once": refetched,
             "article_requests": sum(REQUESTS.values()),
             "web": web_summary(run.web_probes),
@@ -703,8 +732,14 @@ def main() -> int:
     finally:
         run.stop_killing.set()
         run.stop_probing.set()
+        if killer.is_alive():
+            killer.join(15)  # it must not start a worker again after the stops below
         for proc in everything:
-            proc.stop()
+            try:
+                proc.stop()
+            except Exception as exc:  # each is stopped whatever happened to the one before
+                say(f"could not stop {proc.name}: {exc}")
+                proc.signal_group(signal.SIGKILL)
         for server in servers:
             server.shutdown()
         if args.redis_persistence == "aof":
@@ -713,11 +748,13 @@ def main() -> int:
     misses = verdicts(results)
     results["misses"] = misses
     results["finished_at"] = utcnow().strftime("%Y-%m-%d %H:%M")
-    r8 = results["R8_checks_recorded_vs_due"]
     results["ratios"] = {  # the shape of the benchmarks' JSON, so that `make bench` shows R8 in its table
-        "R8_checks_recorded_vs_due": {"value": r8, "target": "== 1.0", "verdict": "PASS" if r8 == 1.0 and
-                                      not results["duplicates"] else "MISS"},
-    }  # fmt: skip
+        "R8_checks_recorded_vs_due": {
+            "value": results["R8_checks_recorded_vs_due"],
+            "target": "== 1.0",
+            "verdict": "MISS" if misses else "PASS",  # R8 stands for the whole run: any miss is a miss
+        },
+    }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
     print_report(results)
@@ -732,7 +769,7 @@ def verdicts(results: dict[str, Any]) -> list[str]:
         if seconds is None or seconds > RECOVERY_TARGET:
             misses.append(f"workers consumed again {seconds} s after {restart['service']} came back (target ≤ 60 s)")
     if results["R8_checks_recorded_vs_due"] != 1.0:
-        misses.append(f"R8 is {results['R8_checks_recorded_vs_due']}, not 1.000")
+        misses.append(f"R8 is {results['R8_checks_recorded_vs_due']:.4f}, not 1.000")
     if not results["quiescent"]:
         misses.append("the run did not reach quiescence before its deadline")
     return misses
@@ -741,7 +778,7 @@ def verdicts(results: dict[str, Any]) -> list[str]:
 def print_report(results: dict[str, Any]) -> None:
     rows = [
         ("sources due", results["sources_due"], ""),
-        ("checked exactly once per slot", results["checked_exactly_once"], f"= {results['sources_due']}"),
+        ("checked exactly once (each was due once)", results["checked_exactly_once"], f"= {results['sources_due']}"),
         ("duplicates (extra checks of a source)", results["duplicates"], "0"),
         ("lost (never checked)", results["lost"], "0"),
         ("stuck leases", results["stuck_leases"], "0"),
@@ -764,8 +801,8 @@ def print_report(results: dict[str, Any]) -> None:
         )
     )
     orphans = results["orphaned_messages_redelivered"]
-    print(f"  messages left unacknowledged by killed workers, handed out again: {orphans}")
-    print(f"  R8 checks recorded ÷ sources due: {results['R8_checks_recorded_vs_due']:.3f} (target 1.000)")
+    print(f"  messages still unacknowledged at quiescence (held by killed workers), handed out again: {orphans}")
+    print(f"  R8 checks recorded ÷ sources due: {results['R8_checks_recorded_vs_due']:.4f} (target 1.000)")
     print(
         f"  dispatcher runs: {results['dispatcher_runs']} (two beats for three minutes), checks queued: "
         f"{results['checks_queued']} (a source whose message was lost is queued again a lease later)"
