@@ -288,6 +288,31 @@ def test_a_killed_workers_task_is_done_again_exactly_once(
     assert (source.lease_until, source.attempts) == (None, 0)
 
 
+def test_a_worker_stopped_with_sigterm_hands_back_the_check_it_holds(
+    site: HTTPServer, start_worker: Callable[..., Worker], worker: Worker
+) -> None:
+    """A deploy stops workers with SIGTERM (warm shutdown). A check waiting out its countdown in the
+    worker, as the dispatcher's spaced checks do, goes back to Redis at once (reference A-T10), not
+    after the hour-long visibility timeout, and the next worker does it, once."""
+    worker.stop()  # only the workers of this test consume
+    serve(site, page("v1"))
+    source = make_source(site)
+    stopping = start_worker(concurrency=1, gap=0)
+    task = tasks.check_source.apply_async(args=(source.pk, timezone.now().isoformat()), countdown=6)
+    wait_until(lambda: f"[{task.id}] received" in stopping.text(), "the worker to take the message")
+
+    stopping.process.send_signal(signal.SIGTERM)  # the main process only, as systemd's KillMode=mixed
+    stopping.process.wait(30)
+
+    assert "Restoring 1 unacknowledged message(s)" in stopping.text()
+    assert not Fetch.objects.filter(source=source).exists()
+    start_worker(concurrency=1, gap=0)  # (an earlier test's worker may still be up and take it first)
+    wait_until(lambda: Fetch.objects.filter(source=source).exists(), "the handed-back check", timeout=30)
+    time.sleep(1)
+    assert Fetch.objects.filter(source=source).count() == 1
+    assert len(site.log) == 1
+
+
 def test_celery_settings_keep_tasks_from_being_lost_or_run_twice() -> None:
     from config.celery import app
 
