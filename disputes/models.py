@@ -868,6 +868,12 @@ class Notification(models.Model):
         return f"{self.recipient} ← {self.event}"
 
     @classmethod
+    def mark_seen(cls, recipient: Any, dispute_id: int) -> int:
+        """Mark as read this person's unread news about this dispute (they have opened it); one UPDATE."""
+        unread = cls.objects.filter(recipient=recipient, read_at__isnull=True, event__dispute_id=dispute_id)
+        return unread.update(read_at=timezone.now())
+
+    @classmethod
     def fan_out(cls, events: Iterable[Event]) -> None:
         """Write a notification for each person who should hear of these events: three queries at most."""
         events = [event for event in events if event.dispute_id and event.kind in cls.FOR_EDITORS | cls.FOR_REVIEWERS]

@@ -229,3 +229,41 @@ def test_readers_pages_never_count_notifications(client: Client, editor: User, r
         response = client.get("/")
     assertNotContains(response, LIST_URL)
     assert not [q for q in queries.captured_queries if "disputes_notification" in q["sql"]]
+
+
+def test_opening_the_dispute_reads_its_news_and_nothing_else(
+    client: Client, editor: User, other_editor: User, reviewer: User
+) -> None:
+    """As on a code forge: the news about a dispute is read once its person has opened that dispute."""
+    opened = sent_back(editor, reviewer, "Cite the ministry's statement.")
+    other = sent_back(editor, reviewer, "Which article said so?")
+    Event.objects.create(dispute=opened, actor=reviewer, kind="changes_requested", note="And the date.")
+    theirs = Notification.objects.create(recipient=other_editor, event=opened.events.order_by("pk").first())
+    client.force_login(editor)
+
+    response = client.get(f"/desk/disputes/{opened.pk}/")
+
+    assert response.status_code == 200
+    assertContains(response, '<span class="badge">1<span class="visually-hidden"> unread</span>', html=False)
+    mine = Notification.objects.filter(recipient=editor)
+    assert not mine.filter(event__dispute=opened, read_at__isnull=True).exists()  # both of them
+    assert mine.filter(event__dispute=other, read_at__isnull=True).count() == 1  # another dispute's: unread
+    theirs.refresh_from_db()
+    assert theirs.read_at is None  # someone else's: untouched
+
+
+def test_opening_the_review_page_reads_the_reviewers_news_of_it(
+    client: Client, editor: User, reviewer: User, draft: Dispute
+) -> None:
+    draft.submit(by=editor)
+    try:
+        review_url = reverse("review:dispute", args=[draft.pk])
+    except NoReverseMatch:
+        pytest.skip("the review pages are not installed")
+    assert Notification.objects.filter(recipient=reviewer, read_at__isnull=True).count() == 1
+    client.force_login(reviewer)
+
+    assert client.get(review_url).status_code == 200
+
+    assert not Notification.objects.filter(recipient=reviewer, read_at__isnull=True).exists()
+    assert Notification.objects.filter(recipient=editor, read_at__isnull=True).count() == 0  # none were theirs

@@ -39,7 +39,7 @@ from disputes.forms_builder import (
     MoveLinkForm,
     VersionForm,
 )
-from disputes.models import CLAIM_MAX_LENGTH, Dispute, DisputeLink, InvalidTransition, StaleDispute
+from disputes.models import CLAIM_MAX_LENGTH, Dispute, DisputeLink, InvalidTransition, Notification, StaleDispute
 from disputes.views.public import cards_for, grouped, resolution_label
 
 TEMPLATE = "disputes/builder/builder.html"
@@ -106,6 +106,7 @@ def dispute_edit(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     """Show the builder; on POST, save the dispute's text, or show a conflict if someone saved first."""
     dispute = get_object_or_404(Dispute, pk=pk)
     if request.method == "GET":
+        Notification.mark_seen(request.user, dispute.pk)  # opened: its news is read (the badge counts after)
         return _page(request, dispute)
     form = DisputeContentForm(request.POST)
     if not form.is_valid():

@@ -32,7 +32,7 @@ from articles.models import Quote, Snapshot, Source
 from config.http import AuthedHtmxRequest
 from disputes.changes import changes_since
 from disputes.forms_review import DecisionForm, ReasonForm
-from disputes.models import Dispute, Event, FourEyesViolation, InvalidTransition, Review, StaleDispute
+from disputes.models import Dispute, Event, FourEyesViolation, InvalidTransition, Notification, Review, StaleDispute
 from disputes.rules import wrote_or_last_edited
 from disputes.views.public import cards_for, grouped, resolution_label
 
@@ -137,7 +137,9 @@ def _filters(request: AuthedHtmxRequest) -> dict[str, str]:
 @_desk
 def review_page(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     """Show a dispute as readers would see it, what changed since it was last approved, and its sources."""
-    return _page(request, _dispute(pk))
+    dispute = _dispute(pk)
+    Notification.mark_seen(request.user, dispute.pk)  # opened: its news is read (the badge counts after)
+    return _page(request, dispute)
 
 
 @require_POST
