@@ -149,7 +149,6 @@ class Proc:
     env: dict[str, str]
     popen: subprocess.Popen[bytes] | None = None
     log_offset: int = 0
-    starts: int = 0
 
     @property
     def log(self) -> Path:
@@ -160,7 +159,6 @@ class Proc:
         with self.log.open("ab") as out:
             self.popen = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                           start_new_session=True)  # fmt: skip
-        self.starts += 1
 
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
@@ -338,10 +336,7 @@ def _port_open(host: str, port: int) -> bool:
 @dataclass
 class Run:
     services: Services
-    env: dict[str, str]
     workers: list[Proc]
-    beats: list[Proc]
-    web: Proc
     sources: int
     lock: threading.Lock = field(default_factory=threading.Lock)
     rolling: set[str] = field(default_factory=set)
@@ -625,7 +620,7 @@ def main() -> int:
     ]
     web = Proc("web", [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{args.web_port}", "--workers", "2",
                        "--timeout", "30"], env)  # fmt: skip
-    run = Run(services, env, workers, beats, web, args.sources)
+    run = Run(services, workers, args.sources)
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "sources": args.sources, "sites": len(HOSTS), "workers": args.workers, "concurrency": args.concurrency,

@@ -32,6 +32,15 @@ def sent_back(editor: User, reviewer: User, comment: str) -> Dispute:
     return dispute
 
 
+def submitted(draft: Dispute, editor: User) -> str:
+    """Send the draft to review and return its review page (skip the test when those pages are not installed)."""
+    draft.submit(by=editor)
+    try:
+        return reverse("review:dispute", args=[draft.pk])
+    except NoReverseMatch:
+        pytest.skip("the review pages are not installed")
+
+
 def requests_for(editor: User, reviewer: User, count: int) -> None:
     """Give the editor `count` notifications, each about a different dispute."""
     disputes = [DisputeFactory(created_by=editor, last_edited_by=editor) for _ in range(count)]
@@ -106,11 +115,7 @@ def test_anonymous_readers_are_sent_to_sign_in(client: Client) -> None:
 def test_a_reviewer_is_sent_to_the_review_page_for_a_submitted_dispute(
     client: Client, editor: User, reviewer: User, draft: Dispute
 ) -> None:
-    draft.submit(by=editor)
-    try:
-        review_url = reverse("review:dispute", args=[draft.pk])
-    except NoReverseMatch:
-        pytest.skip("the review pages are not installed")
+    review_url = submitted(draft, editor)
     client.force_login(reviewer)
     response = client.get(LIST_URL)
     assertContains(response, "<strong>Sent to review</strong>", html=False)
@@ -255,11 +260,7 @@ def test_opening_the_dispute_reads_its_news_and_nothing_else(
 def test_opening_the_review_page_reads_the_reviewers_news_of_it(
     client: Client, editor: User, reviewer: User, draft: Dispute
 ) -> None:
-    draft.submit(by=editor)
-    try:
-        review_url = reverse("review:dispute", args=[draft.pk])
-    except NoReverseMatch:
-        pytest.skip("the review pages are not installed")
+    review_url = submitted(draft, editor)
     assert Notification.objects.filter(recipient=reviewer, read_at__isnull=True).count() == 1
     client.force_login(reviewer)
 
