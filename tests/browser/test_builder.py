@@ -19,6 +19,9 @@ def open_builder(open_page: OpenPage, dispute: Dispute, user: User, device: dict
     page, problems = open_page(f"/login/?next=/desk/disputes/{dispute.pk}/", device)
     sign_in(page, user)
     expect(page.get_by_role("heading", name="The dispute in our words")).to_be_visible()
+    # The heading shows as soon as the HTML is parsed, before htmx (a deferred script) has bound the
+    # fields: typing then would send nothing. A person cannot type that fast; the test can.
+    page.wait_for_load_state("load")
     return page, problems
 
 
