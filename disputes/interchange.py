@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
+from articles.forms import refused_address
 from articles.models import Outlet, Quote, Source
 from articles.urlnorm import InvalidURL, normalise_url
 
@@ -402,6 +403,19 @@ def _url_problem(value: str) -> str | None:
     return None
 
 
+def _source_url_problem(value: str) -> str | None:
+    """Say why a source address is refused, in the web form's words (SourceForm.clean_url); None if it is not.
+
+    The worker would refuse these later anyway; refusing them here keeps the file from writing sources
+    that can never be checked, and keeps one rule for the form and the import.
+    """
+    try:
+        url = normalise_url(value)
+    except InvalidURL as exc:
+        return str(exc)
+    return refused_address(url) or None
+
+
 def _domain_problem(value: str) -> str | None:
     if not _DOMAIN.fullmatch(value):
         return "Give the registrable domain in lower case, e.g. kyivindependent.com."
@@ -505,7 +519,7 @@ def _check_sources(records: list[Any], outlets: set[str], plan: _Plan, check: _C
         record = check.fields(raw, where, ["url", "outlet", "title", "byline", "published_at", "language"])
         if record is None:
             continue
-        url = check.text(record, where, "url", required=True, check=_url_problem)
+        url = check.text(record, where, "url", required=True, check=_source_url_problem)
         source: dict[str, Any] = {
             name: check.text(record, where, name, max_length=_max_length(Source, name))
             for name in ("title", "byline", "language")
@@ -588,7 +602,7 @@ def _check_quotes(records: list[Any], sources: set[str], plan: _Plan, check: _Ch
         if record is None:
             continue
         quote_id = check.file_id(record, where, ids)
-        source = check.text(record, where, "source", required=True, check=_url_problem)
+        source = check.text(record, where, "source", required=True, check=_source_url_problem)
         if source:
             if normalise_url(source) not in known_sources:
                 check.error(f"{where}.source", f"{_show(source)} is not among the sources")

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from articles.forms import SourceForm
 from articles.models import Outlet, Quote, Source
 from articles.tests.factories import OutletFactory, QuoteFactory, SnapshotFactory, SourceFactory
 from disputes.interchange import (
@@ -457,3 +458,105 @@ def test_the_command_imports_and_then_has_nothing_to_do(tmp_path: Path) -> None:
     out = StringIO()
     call_command("import_disputes", str(SEED_STORY), stdout=out)
     assert "Nothing to do" in out.getvalue()
+
+
+# --- addresses the web form refuses -------------------------------------------------------------------
+
+REFUSED_ADDRESSES = {
+    "loopback with a port": ("http://127.0.0.1:6379/", "a loopback address (this server itself) (127.0.0.1)"),
+    "cloud metadata": ("http://169.254.169.254/latest/meta-data/", "a link-local address"),
+}
+GOOD_ADDRESS = "https://news.example.org/2024/11/11/story"
+
+
+@pytest.fixture
+def private_networks_refused(settings: Any) -> None:
+    """Vet addresses as production does, whatever networks the test environment opens for its page server."""
+    settings.FETCH_ALLOWED_NETWORKS = []
+    settings.FETCH_ALLOWED_PORTS = [80, 443]
+
+
+def web_form_refusal(url: str) -> str:
+    """Return what the desk's add-a-source form says about an address it refuses."""
+    form = SourceForm(data={"url": url})
+    assert not form.is_valid()
+    return form.errors["url"][0]
+
+
+def document_with(**sections: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"format": "counterclaim-disputes", "version": 1, **sections}
+
+
+@pytest.mark.usefixtures("private_networks_refused")
+@pytest.mark.parametrize("case", REFUSED_ADDRESSES, ids=list(REFUSED_ADDRESSES))
+def test_a_source_the_web_form_refuses_is_refused_in_its_words_and_nothing_is_written(case: str) -> None:
+    url, reason = REFUSED_ADDRESSES[case]
+    refusal = web_form_refusal(url)
+    assert f"That address is {reason}" in refusal and "we never fetch from it." in refusal
+    document = document_with(
+        outlets=[{"domain": "news.example.org", "name": "News"}],
+        sources=[{"url": url, "title": "Secrets"}],
+        disputes=[{"slug": "d", "claim_text": "A claim"}],
+    )
+    before = row_counts()
+    with pytest.raises(ImportFileError) as caught:
+        import_document(document)
+    assert caught.value.errors == [f'sources[0].url: "{url}" — {refusal}']
+    assert row_counts() == before
+
+
+@pytest.mark.usefixtures("private_networks_refused")
+def test_a_file_with_one_good_and_one_refused_source_writes_nothing() -> None:
+    import_file(SEED_STORY)
+    document = seed_document()
+    # Valid changes beside the bad record, so a partial write would show in the database.
+    document["disputes"][1]["summary"] = "This must not be written."
+    document["sources"].append({"url": GOOD_ADDRESS, "title": "Good"})
+    document["sources"].append({"url": "http://169.254.169.254/latest/meta-data/", "title": "Bad"})
+    before = all_rows()
+    with pytest.raises(ImportFileError) as caught:
+        import_document(document)
+    refusal = web_form_refusal("http://169.254.169.254/latest/meta-data/")
+    assert caught.value.errors == [f'sources[5].url: "http://169.254.169.254/latest/meta-data/" — {refusal}']
+    assert all_rows() == before
+    assert not Source.objects.filter(url=GOOD_ADDRESS).exists()
+
+
+@pytest.mark.usefixtures("private_networks_refused")
+def test_a_quote_citing_a_refused_address_is_refused_even_when_the_source_is_in_the_database() -> None:
+    # Rows made while a demo opened the local network; a file must not lean on them once it is closed.
+    SourceFactory(url="http://127.0.0.1:6379/")
+    document = document_with(
+        sources=[{"url": "http://169.254.169.254/latest/meta-data/"}],
+        quotes=[
+            {"id": "q1", "source": "http://127.0.0.1:6379/", "exact": "Said."},
+            {"id": "q2", "source": "http://169.254.169.254/latest/meta-data/", "exact": "Said too."},
+        ],
+    )
+    before = all_rows()
+    with pytest.raises(ImportFileError) as caught:
+        import_document(document)
+    metadata = "http://169.254.169.254/latest/meta-data/"
+    assert caught.value.errors == [
+        f'sources[0].url: "{metadata}" — {web_form_refusal(metadata)}',
+        f'quotes[0].source: "http://127.0.0.1:6379/" — {web_form_refusal("http://127.0.0.1:6379/")}',
+        f'quotes[1].source: "{metadata}" — {web_form_refusal(metadata)}',
+    ]
+    assert all_rows() == before
+
+
+@pytest.mark.usefixtures("private_networks_refused")
+def test_the_command_refuses_a_source_the_web_form_refuses(tmp_path: Path) -> None:
+    document = seed_document()
+    document["sources"][1]["url"] = "http://127.0.0.1:6379/"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    before = row_counts()
+    with pytest.raises(CommandError) as caught:
+        call_command("import_disputes", str(path), stdout=StringIO())
+    # A CommandError is what manage.py prints on standard error before it exits with status 1.
+    assert str(caught.value).startswith(f"Nothing was imported from {path}:")
+    assert f'sources[1].url: "http://127.0.0.1:6379/" — {web_form_refusal("http://127.0.0.1:6379/")}' in str(
+        caught.value
+    )
+    assert row_counts() == before
