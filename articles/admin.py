@@ -3,26 +3,6 @@ from django.contrib import admin
 from .models import DomainThrottle, Fetch, Heartbeat, Outlet, Quote, QuoteCheck, RobotsTxt, Snapshot, Source
 
 
-@admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
-    list_display = ["name", "domain", "homepage"]
-    search_fields = ["name", "domain"]
-
-
-@admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "outlet", "liveness", "last_checked_at", "next_check_at"]
-    list_filter = ["liveness", "outlet"]
-    search_fields = ["url", "title"]
-    autocomplete_fields = ["outlet"]
-    # Monitoring state is written by the checker, never by hand.
-    readonly_fields = [
-        "liveness", "liveness_detail", "dead_signals", "first_dead_signal_at", "last_checked_at",
-        "last_changed_at", "lease_until", "lease_owner", "attempts", "etag", "last_modified",
-        "current_snapshot", "added_by", "added_at",
-    ]  # fmt: skip
-
-
 class ReadOnly:
     """Records the system writes: visible to staff, never edited by hand (for admins and inlines)."""
 
@@ -40,6 +20,29 @@ class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     pass
 
 
+# What readers see of outlets and sources is frozen into approved revisions; a change to it goes through
+# `update_details` on the desk, which records it and sends the disputes showing it back to review.
+# The admin only shows these rows, so that no change skips that.
+@admin.register(Outlet)
+class OutletAdmin(ReadOnlyAdmin):
+    list_display = ["name", "domain", "homepage"]
+    search_fields = ["name", "domain"]
+
+
+@admin.register(Source)
+class SourceAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "outlet", "liveness", "last_checked_at", "next_check_at"]
+    list_filter = ["liveness", "outlet"]
+    search_fields = ["url", "title"]
+    autocomplete_fields = ["outlet"]
+    # Monitoring state is written by the checker, never by hand.
+    readonly_fields = [
+        "liveness", "liveness_detail", "dead_signals", "first_dead_signal_at", "last_checked_at",
+        "last_changed_at", "lease_until", "lease_owner", "attempts", "etag", "last_modified",
+        "current_snapshot", "added_by", "added_at",
+    ]  # fmt: skip
+
+
 @admin.register(Snapshot)
 class SnapshotAdmin(ReadOnlyAdmin):
     list_display = ["source", "captured_at", "extractor"]
@@ -53,15 +56,12 @@ class FetchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "source", "status", "captured_at"]
     list_filter = ["status"]
     search_fields = ["exact"]
     raw_id_fields = ["source", "snapshot", "supersedes", "last_check"]
     readonly_fields = ["status", "last_check"]
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return obj is None and super().has_change_permission(request, obj)  # quotes are immutable
 
 
 @admin.register(QuoteCheck)

@@ -462,24 +462,32 @@ def _locate_quotes(
         to_locate = all_quotes
     previous_text = current.main_text if current is not None and current.pk != snapshot.pk else None
     for quote in to_locate:
-        selector = quotes.Selector(exact=quote.exact, prefix=quote.prefix, suffix=quote.suffix, start=quote.start,
-                                   end=quote.end)  # fmt: skip
-        location = quotes.locate(selector, snapshot.main_text, snapshot.full_text, previous_text=previous_text)
-        checks.append(
-            QuoteCheck(
-                quote=quote, checked_at=now, status=location.status, match_start=location.start,
-                match_end=location.end, matched_text=location.matched_text, score=location.score,
-                runner_up_score=location.runner_up_score,
-                changed_tokens=[list(pair) for pair in location.changed_tokens], searched_in=location.searched_in,
-            )
-        )  # fmt: skip
-        if location.status == Quote.Status.NOT_CHECKED:
-            continue
-        observed[quote.pk] = location.status
+        check = _locate(quote, snapshot, previous_text=previous_text, now=now)
+        checks.append(check)
+        if check.status != Quote.Status.NOT_CHECKED:
+            observed[quote.pk] = check.status
+    return checks, observed
+
+
+def _locate(quote: Quote, snapshot: Snapshot, *, previous_text: str | None, now: dt.datetime) -> QuoteCheck:
+    """Locate one quote in a snapshot's text; set its status (and an import's context) and return the check.
+
+    The check is not saved and has no fetch yet. A text that says nothing about the quote (an empty
+    extraction) gives a `not_checked` check and leaves the quote's status as it was.
+    """
+    selector = quotes.Selector(exact=quote.exact, prefix=quote.prefix, suffix=quote.suffix, start=quote.start,
+                               end=quote.end)  # fmt: skip
+    location = quotes.locate(selector, snapshot.main_text, snapshot.full_text, previous_text=previous_text)
+    check = QuoteCheck(
+        quote=quote, checked_at=now, status=location.status, match_start=location.start, match_end=location.end,
+        matched_text=location.matched_text, score=location.score, runner_up_score=location.runner_up_score,
+        changed_tokens=[list(pair) for pair in location.changed_tokens], searched_in=location.searched_in,
+    )  # fmt: skip
+    if location.status != Quote.Status.NOT_CHECKED:
         quote.status = location.status
         if quote.needs_context and location.status in Quote.UNCHANGED_STATUSES and location.start is not None:
             _add_context(quote, snapshot, location)
-    return checks, observed
+    return check
 
 
 def _add_context(quote: Quote, snapshot: Snapshot, location: quotes.Location) -> None:
@@ -491,6 +499,58 @@ def _add_context(quote: Quote, snapshot: Snapshot, location: quotes.Location) ->
     if location.searched_in != "full":
         quote.start, quote.end = location.start, location.end
     quote.snapshot = snapshot
+
+
+# --- a quote captured between checks ------------------------------------------------------------
+
+# What locating a quote outside a check writes on it: `Quote.PIPELINE_FIELDS` (by column), less the
+# flag that only a confirming re-check changes.
+LOCATED_FIELDS = ["status", "last_check_id", "prefix", "suffix", "start", "end", "snapshot_id"]
+
+
+def locate_in_current_snapshot(quote: Quote) -> QuoteCheck | None:
+    """Locate a quote in the copy of its source we hold now, and record what was found as a check does.
+
+    For a quote captured after the source's last fetch (perhaps from an older copy, which the current
+    one may show edited or without the passage) or imported: its status says at once what readers
+    will see, instead of "not yet checked" until the next re-check. No network: only the stored
+    snapshot is read, so a request may call it. Nothing is announced (`articles.signals`): a first
+    location is not a change, and a re-check still confirms any before disputes are flagged.
+
+    The check belongs to the latest fetch that brought the current snapshot, since a QuoteCheck is a
+    search of the text a fetch brought back; making up a Fetch would show readers a visit to the site
+    that never happened. A snapshot held without a fetch (test and demo data) gets the status alone.
+
+    Safe on any quote and idempotent: a quote located already keeps its status (a check that changes
+    the current snapshot locates every quote again, so that status is this copy's), and a source with
+    no snapshot, or a copy with no text, leaves it as it is. Returns the check recorded, or None.
+    """
+    with transaction.atomic():
+        # Lock the quote row (not its source's): of two calls at once, the second finds it located.
+        status, current_id = (
+            Quote.objects.select_for_update(of=("self",))
+            .filter(pk=quote.pk)
+            .values_list("status", "source__current_snapshot_id")
+            .get()
+        )
+        quote.status = status
+        if status != Quote.Status.NOT_CHECKED or current_id is None:
+            return None
+        snapshot = Snapshot.objects.only("main_text", "full_text").get(pk=current_id)
+        previous_text = None
+        if quote.snapshot_id is not None and quote.snapshot_id != current_id:
+            # The text it was captured from tells a removed passage from a page rewritten wholesale.
+            previous_text = Snapshot.objects.filter(pk=quote.snapshot_id).values_list("main_text", flat=True).get()
+        check = _locate(quote, snapshot, previous_text=previous_text, now=timezone.now())
+        if check.status == Quote.Status.NOT_CHECKED:
+            return None
+        fetch = Fetch.objects.filter(snapshot_id=current_id).order_by("-started_at", "-pk").only("pk").first()
+        if fetch is not None:
+            check.fetch = fetch
+            check.save(force_insert=True)
+            quote.last_check = check
+        Quote.objects.filter(pk=quote.pk).update(**{name: getattr(quote, name) for name in LOCATED_FIELDS})
+        return check if fetch is not None else None
 
 
 @dataclass

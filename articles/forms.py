@@ -10,10 +10,12 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.utils import timezone
 
 from . import fetching
 from .models import Outlet, Source
+from .signals import DetailChange
 from .urlnorm import InvalidURL, normalise_url
 
 # RFC 6761: these names always mean this machine, whatever a resolver says.
@@ -97,7 +99,7 @@ class SourceDetailsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.renamed_outlet: Outlet | None = None
+        self.new_outlet_name = ""  # the name the source's placeholder outlet is to take
         source = self.instance
         if source.outlet_id:
             self.fields["outlet_name"].initial = source.outlet.name
@@ -124,30 +126,74 @@ class SourceDetailsForm(forms.ModelForm):
             return existing
         # An outlet stands for a domain; the one made when the page was added is named after it.
         if outlet is not None and outlet.name in {outlet.domain, ""}:
-            outlet.name = name
-            self.renamed_outlet = outlet
+            self.new_outlet_name = name
             return outlet
         if outlet is None:
             raise forms.ValidationError("This source has no domain to give an outlet; pick one from the list.")
         raise forms.ValidationError(
             f"There is no outlet called “{name}”, and {outlet.domain} already belongs to {outlet.name}: "
-            "pick an outlet from the list, or rename outlets in the admin.",
+            "pick an outlet from the list, or rename the outlet itself with “Edit outlet”.",
             code="unknown_outlet",
         )
 
-    def save(self, commit: bool = True) -> Source:
-        """Save the details, the outlet (renamed if it was a placeholder) and the publication date."""
-        source = super().save(commit=False)
+    def save_details(self, *, by: Any) -> list[DetailChange]:
+        """Save the details through the models, which record and announce each change; return them."""
+        source = Source.objects.get(pk=self.instance.pk)
         outlet = self.cleaned_data.get("outlet_name")
-        if self.renamed_outlet is not None:
-            self.renamed_outlet.save(update_fields=["name"])
-        source.outlet = outlet
+        changes = []
+        if self.new_outlet_name and outlet is not None:
+            changes += outlet.update_details(by=by, name=self.new_outlet_name)
+        published_at = source.published_at
         published_on = self.cleaned_data.get("published_on")
         if published_on is None:
-            source.published_at = None
+            published_at = None
         elif published_on != self.fields["published_on"].initial:
             # A date typed by hand: noon local time, so the day survives a shift of a few time zones.
-            source.published_at = timezone.make_aware(dt.datetime.combine(published_on, dt.time(12)))
-        if commit:
-            source.save(update_fields=["title", "byline", "language", "outlet", "published_at"])
-        return source
+            published_at = timezone.make_aware(dt.datetime.combine(published_on, dt.time(12)))
+        details = {name: self.cleaned_data[name] for name in ("title", "byline", "language")}
+        changes += source.update_details(by=by, outlet=outlet, published_at=published_at, **details)
+        return changes
+
+
+class OutletDetailsForm(forms.Form):
+    """Correct an outlet's name or homepage, through `Outlet.update_details`."""
+
+    name = forms.CharField(
+        max_length=200, label="Name", help_text="As readers know it, e.g. The Kyiv Independent.",
+        error_messages={"required": "Give the outlet a name."},
+    )  # fmt: skip
+    homepage = forms.CharField(
+        max_length=500, required=False, label="Homepage", help_text="Its front page, starting with https://; or none.",
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "https://…"}),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, instance: Outlet, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"name": instance.name, "homepage": instance.homepage})
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+
+    def clean_name(self) -> str:
+        """Return the name with its spaces tidied, unless another outlet already goes by it (in any case)."""
+        name = " ".join(self.cleaned_data["name"].split())
+        taken = Outlet.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if taken is not None:
+            raise forms.ValidationError(
+                f"Another outlet is already called “{taken.name}” ({taken.domain}): readers could not tell them "
+                "apart. Choose a name that does.",
+                code="taken",
+            )
+        return name
+
+    def clean_homepage(self) -> str:
+        """Accept a web address (http or https), or nothing."""
+        homepage = self.cleaned_data["homepage"].strip()
+        if homepage:
+            URLValidator(schemes=["http", "https"], message="Enter a web address starting with https:// or http://.")(
+                homepage
+            )
+        return homepage
+
+    def save_details(self, *, by: Any) -> list[DetailChange]:
+        """Save through the model, which announces the change to every dispute citing the outlet's sources."""
+        data = self.cleaned_data
+        return self.instance.update_details(by=by, name=data["name"], homepage=data["homepage"])

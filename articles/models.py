@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from . import signals
+from .signals import DetailChange
 from .urlnorm import normalise_url, registrable_domain
 
 
@@ -23,11 +25,33 @@ class Outlet(models.Model):
     domain = models.CharField(max_length=253, unique=True, help_text="Registrable domain, e.g. bbc.co.uk")
     homepage = models.URLField(max_length=500, blank=True)
 
+    # What readers see of an outlet, and what people call each field.
+    DETAILS = {"name": "outlet name", "homepage": "outlet homepage"}
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @transaction.atomic
+    def update_details(self, *, by: Any, **fields: str) -> list[DetailChange]:
+        """Rename the outlet or change its homepage, and announce it; return what changed.
+
+        Every dispute citing one of its sources shows the outlet, so `disputes` sends those back to
+        review (signals.details_changed); readers keep the approved name until a reviewer approves.
+        """
+        # Lock the row: two people renaming at once each record what they changed, in turn.
+        current = Outlet.objects.select_for_update().get(pk=self.pk)
+        changes = signals.changed_details(current, fields, self.DETAILS)
+        if not changes:
+            return []
+        written = {change.field: fields[change.field] for change in changes}
+        Outlet.objects.filter(pk=self.pk).update(**written)
+        for name, value in written.items():
+            setattr(self, name, value)
+        signals.details_changed.send(sender=Outlet, instance=self, by=by, changes=changes)
+        return changes
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -111,6 +135,32 @@ class Source(models.Model):
         domain = registrable_domain(url)
         outlet, _ = Outlet.objects.get_or_create(domain=domain, defaults={"name": domain})
         return cls.objects.get_or_create(url=url, defaults={"outlet": outlet, "added_by": added_by})
+
+    # What readers see of a source besides its address and its monitoring state, as people call it.
+    DETAILS = {
+        "title": "headline", "byline": "byline", "outlet": "outlet", "published_at": "publication date",
+        "language": "language",
+    }  # fmt: skip
+
+    @transaction.atomic
+    def update_details(self, *, by: Any, **fields: Any) -> list[DetailChange]:
+        """Change the source's descriptive details by hand, and announce it; return what changed.
+
+        Takes any of title, byline, language (text), outlet (an Outlet or None), published_at (an
+        aware datetime or None). The disputes citing the source show these, so `disputes` sends them
+        back to review (signals.details_changed); readers keep the approved details meanwhile.
+        """
+        # Lock the row: two people editing at once each record what they changed, in turn.
+        current = Source.objects.select_related("outlet").select_for_update(of=("self",)).get(pk=self.pk)
+        changes = signals.changed_details(current, fields, self.DETAILS)
+        if not changes:
+            return []
+        written = {change.field: fields[change.field] for change in changes}
+        Source.objects.filter(pk=self.pk).update(**written)
+        for name, value in written.items():
+            setattr(self, name, value)
+        signals.details_changed.send(sender=Source, instance=self, by=by, changes=changes)
+        return changes
 
     @property
     def label(self) -> str:

@@ -8,22 +8,82 @@ the confirming check, so a receiver's writes commit or roll back with it.
   that became edited, edited in substance, uncertain, gone, gone with the page, or ambiguous.
 - `source_changed(sender=Source, source, fetch, liveness)`: the page became dead, a soft 404, or moved.
 
+And what a person changes by hand, sent by `Source.update_details` and `Outlet.update_details`:
+
+- `details_changed(sender=Source | Outlet, instance, by, changes: list[DetailChange])`: a source's
+  descriptive details (headline, byline, outlet, date, language) or an outlet's name or homepage. The
+  disputes that show them go back to review (`disputes.receivers`); readers keep the approved words.
+
 The reasons are worded here, because they are about the article: "The Kyiv Independent article
 (11 Nov 2024) no longer carries the quoted passage “Reports that …”".
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import Model
 from django.dispatch import Signal
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from .models import Quote, QuoteCheck, Source
 
 quote_status_changed = Signal()
 source_changed = Signal()
+details_changed = Signal()
+
+
+@dataclass(frozen=True)
+class DetailChange:
+    """One descriptive field changed by hand, as a reviewer reads it: headline “A” → “B”."""
+
+    field: str  # the model field, e.g. "title"
+    label: str  # how people call it, e.g. "headline"
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.label} {_shown(self.old)} → {_shown(self.new)}"
+
+    def as_data(self) -> dict[str, str]:
+        return {"field": self.field, "label": self.label, "old": self.old, "new": self.new}
+
+
+def changed_details(current: Model, fields: dict[str, Any], labels: dict[str, str]) -> list[DetailChange]:
+    """Compare wanted values with a row's own and list what differs (related rows compare by id)."""
+    unknown = set(fields) - set(labels)
+    if unknown:
+        raise ValueError(f"Not a detail shown to readers: {', '.join(sorted(unknown))}")
+    changes = []
+    for name, label in labels.items():
+        if name not in fields:
+            continue
+        old, new = getattr(current, name), fields[name]
+        same = getattr(old, "pk", old) == getattr(new, "pk", new) if isinstance(old or new, Model) else old == new
+        if not same:
+            changes.append(DetailChange(name, label, _text(old), _text(new)))
+    return changes
+
+
+def _text(value: Any) -> str:
+    """Word a detail for a change record: a row by its name, a moment by its day."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return timezone.localdate(value).strftime("%-d %b %Y")
+    return str(value)
+
+
+def _shown(value: str) -> str:
+    return f"“{value}”" if value else "(empty)"
+
+
+def described(changes: list[DetailChange]) -> str:
+    """Join changes for a sentence: headline “A” → “B”; byline (empty) → “C”."""
+    return "; ".join(str(change) for change in changes)
 
 
 @dataclass(frozen=True)

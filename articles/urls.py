@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/check/", views.source_check_now, name="source-check-now"),
     path("add/", views.source_add, name="source-add"),
     path("<int:pk>/edit/", views.source_edit, name="source-edit"),
+    path("outlets/<int:pk>/edit/", views.outlet_edit, name="outlet-edit"),
 ]

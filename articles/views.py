@@ -17,17 +17,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import tasks
 from .comparing import compare
-from .forms import SourceDetailsForm, SourceForm
+from .forms import OutletDetailsForm, SourceDetailsForm, SourceForm
 from .marking import mark_text
 from .models import Outlet, Source
+from .signals import described
 
 FETCHES_SHOWN = 30
 SOURCES_PER_PAGE = 50
+OUTLET_SOURCES_SHOWN = 20
+OUTLET_SAVED = (
+    "Published disputes citing its sources went back to review; readers keep the approved words until a reviewer "
+    "approves."
+)
 HTMX_STOP_POLLING = 286
 CARRIED_PARAMS = ("dispute", "role", "version")
 
@@ -103,14 +110,58 @@ def source_edit(request: HttpRequest, pk: int) -> HttpResponse:
     source = get_object_or_404(Source.objects.select_related("outlet"), pk=pk)
     form = SourceDetailsForm(request.POST if request.method == "POST" else None, instance=source)
     if form.is_valid():
-        form.save()
-        messages.success(request, "Details saved.")
+        changes = form.save_details(by=request.user)
+        if changes:
+            messages.success(
+                request, "Details saved. Readers see them once a reviewer approves each dispute citing it."
+            )
+        else:
+            messages.info(request, "Nothing changed.")
         return _go_to(request, source)
     context = {"form": form, "source": source, "outlet_names": Outlet.objects.values_list("name", flat=True)}
     template = "articles/source_edit.html"
     if getattr(request, "htmx", False):
         template += "#source-edit-form"
     return render(request, template, context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required("articles.change_outlet", raise_exception=True)
+def outlet_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an outlet's name or homepage; every dispute citing one of its sources goes back to review."""
+    outlet = get_object_or_404(Outlet, pk=pk)
+    form = OutletDetailsForm(request.POST if request.method == "POST" else None, instance=outlet)
+    if form.is_valid():
+        changes = form.save_details(by=request.user)
+        if changes:
+            messages.success(request, f"Saved: {described(changes)}. {OUTLET_SAVED}")
+        else:
+            messages.info(request, "Nothing changed.")
+        return _back_to_outlet(request, outlet)
+    sources = outlet.sources.order_by("-added_at")
+    context = {
+        "form": form, "outlet": outlet, "sources": sources[:OUTLET_SOURCES_SHOWN], "source_count": sources.count(),
+        "next": _safe_next(request),
+    }  # fmt: skip
+    template = "articles/outlet_edit.html" + ("#outlet-edit-form" if getattr(request, "htmx", False) else "")
+    return render(request, template, context, status=422 if form.is_bound else 200)
+
+
+def _back_to_outlet(request: HttpRequest, outlet: Outlet) -> HttpResponse:
+    """Show the outlet's page again as saved (a full page load, also after an htmx post), keeping the way back."""
+    url = reverse("articles:outlet-edit", args=[outlet.pk])
+    next_url = _safe_next(request)
+    if next_url:
+        url += "?" + urlencode({"next": next_url})
+    return HttpResponseClientRedirect(url) if getattr(request, "htmx", False) else redirect(url)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Return the local address the editor came from, or ""."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False)
+    return next_url if allowed and next_url.startswith("/") else ""
 
 
 def carried(request: HttpRequest) -> str:

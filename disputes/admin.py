@@ -5,8 +5,10 @@ from articles.admin import ReadOnly, ReadOnlyAdmin
 from .models import Actor, Dispute, DisputeLink, Event, Review, Revision, Statement
 
 
+# Speakers and statements are shown by published disputes: a change to one must send those back to
+# review and leave a record (`Actor.update_details`, the desk's pages), so the admin only shows them.
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(ReadOnlyAdmin):
     list_display = ["name", "role", "organisation", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "role"]
@@ -14,7 +16,7 @@ class ActorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "speaker", "attribution", "stated_on"]
     list_filter = ["attribution"]
     autocomplete_fields = ["speaker"]

@@ -4,12 +4,17 @@ A reader's browser or a shared cache keeps a public page for a minute, may serve
 more while it revalidates, and then asks again with `If-None-Match`. The answer is a 304 computed from
 at most two small queries and no template rendering:
 
-- the index (and its searches): one aggregate over public disputes — their number and the latest
-  `public_changed_at`, which every change readers can see moves (see `Dispute`), plus the query string;
+- the index (and its searches): one aggregate over public disputes — their number, the latest
+  `public_changed_at`, which every change readers can see moves (see `Dispute`), and sums of what the
+  list shows (approved revisions, flags, withdrawals), plus the query string;
 - a dispute page: the dispute's row and its approved revision, then the cited quotes with their
   sources, described exactly as the page describes them (`disputes.source_states.describe`);
 - a source page: the source's row with its latest version and check, then the public disputes citing
   it (through their source facets) with their stamps.
+
+Validators read public data only (approved revisions, the public stamps, monitoring state): an editor
+working on a new revision of a published dispute, or changing a source's details before a reviewer
+approves them, moves no reader's ETag.
 
 Every validator also carries the release: a hash of the templates and the stylesheet, so that a
 deploy that changes how pages look is not hidden behind old ETags.
@@ -25,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag, urlencode
@@ -98,10 +103,16 @@ def clean_query(request: HttpRequest) -> str:
 def public_stamp(request: HttpRequest) -> dict[str, Any]:
     """How many disputes readers can see, and when any of them last changed: one query per request."""
     if not hasattr(request, "_public_stamp"):
-        # The sum of versions moves with every change the list shows (each bumps a version), even when
-        # a transaction that began earlier commits a smaller public_changed_at than the latest one.
+        # The sums move with every change the list shows — a new approved revision (a higher id), a
+        # flag raised or cleared, a withdrawal — even when a transaction that began earlier commits a
+        # smaller public_changed_at than the latest one. Private work (a draft of a new revision, its
+        # version bumps) moves none of them.
         stamp = Dispute.objects.public().aggregate(
-            latest=Max("public_changed_at"), count=Count("pk"), versions=Sum("version")
+            latest=Max("public_changed_at"),
+            count=Count("pk"),
+            revisions=Sum("public_revision_id"),
+            flagged=Count("pk", filter=Q(needs_recheck=True)),
+            withdrawn=Count("pk", filter=Q(state=Dispute.State.WITHDRAWN)),
         )
         request._public_stamp = stamp  # type: ignore[attr-defined]
     return request._public_stamp  # type: ignore[attr-defined,no-any-return]
@@ -111,7 +122,8 @@ def index_validators(request: HttpRequest) -> Validators:
     """The list changes when any public dispute changes in a way readers see, or one is added."""
     stamp = public_stamp(request)
     htmx = request.headers.get("HX-Request") == "true"
-    parts = ("index", stamp["count"], stamp["versions"], stamp["latest"], clean_query(request), htmx)
+    shown = (stamp["count"], stamp["revisions"], stamp["flagged"], stamp["withdrawn"], stamp["latest"])
+    parts = ("index", *shown, clean_query(request), htmx)
     return etag_of(parts), stamp["latest"]
 
 
@@ -129,7 +141,7 @@ def dispute_validators(request: HttpRequest, slug: str) -> Validators:
     quote_ids = {(link.get("quote") or {}).get("id") for link in links} - {None}
     described = [  # exactly what describe() reads
         "pk", "status", "source__id", "source__liveness", "source__last_checked_at", "source__last_changed_at",
-        "source__first_dead_signal_at", "source__current_snapshot__captured_at", "source__language",
+        "source__first_dead_signal_at", "source__current_snapshot__captured_at",
     ]  # fmt: skip
     quotes = (
         Quote.objects.filter(pk__in=quote_ids)
@@ -137,7 +149,7 @@ def dispute_validators(request: HttpRequest, slug: str) -> Validators:
         .only(*described)
         .order_by("pk")
     )
-    states = [(quote.pk, quote.source.language, describe(quote.source, quote)) for quote in quotes]
+    states = [(quote.pk, describe(quote.source, quote)) for quote in quotes]
     # Last-Modified errs late: any check of a cited source counts, so If-Modified-Since never misses a change.
     moments = [
         dispute["public_changed_at"],
@@ -149,10 +161,11 @@ def dispute_validators(request: HttpRequest, slug: str) -> Validators:
     return etag_of(parts), last_modified
 
 
-# What a source page shows of the source row itself (the lease and the schedule are the checker's own).
+# What a source page shows of the source row itself: its address and its monitoring state. Its details
+# (headline, outlet, date…) come from the citing disputes' approved revisions, whose ids are below.
 SOURCE_SHOWN = [
-    "pk", "url", "final_url", "title", "byline", "published_at", "language", "outlet__name", "outlet__homepage",
-    "liveness", "last_checked_at", "last_changed_at", "first_dead_signal_at", "current_snapshot_id",
+    "pk", "url", "final_url", "liveness", "last_checked_at", "last_changed_at", "first_dead_signal_at",
+    "current_snapshot_id",
 ]  # fmt: skip
 
 
@@ -173,10 +186,10 @@ def source_validators(request: HttpRequest, pk: int) -> Validators:
         Dispute.objects.public()
         .filter(facets__kind=PublicFacet.Kind.SOURCE, facets__key=str(pk))
         .order_by("pk")
-        .values_list("pk", "public_changed_at")
+        .values_list("pk", "public_changed_at", "public_revision_id")
     )
     if not citing:
         return None  # not a public page: the view answers 404
     parts = ("source", sorted(source.items()), citing, clean_query(request))
-    moments = [source["last_checked_at"], source["last_changed_at"], *(stamp for _, stamp in citing)]
+    moments = [source["last_checked_at"], source["last_changed_at"], *(stamp for _, stamp, _ in citing)]
     return etag_of(parts), max((moment for moment in moments if moment), default=None)

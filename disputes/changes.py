@@ -6,8 +6,11 @@ review page (the draft against the last approved revision) and, later, any two r
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils import dateformat, timezone
 
 from articles.diffing import Chunk, word_diff
 from disputes.models import Dispute, DisputeLink
@@ -72,6 +75,10 @@ def changes_since(approved: dict[str, Any] | None, current: dict[str, Any]) -> C
         resolution = (_resolution(approved.get("resolution")), _resolution(current.get("resolution")))
     before = {_key(link): link for link in approved.get("links", [])}
     after = {_key(link): link for link in current.get("links", [])}
+    # A revision frozen before statements had ids in it matches on quote and speaker instead.
+    if not all(key[0] == "statement" for key in before):
+        before = {_key({**link, "statement": None}): link for link in approved.get("links", [])}
+        after = {_key({**link, "statement": None}): link for link in current.get("links", [])}
     links = [_described("added", after[key]) for key in after if key not in before]
     links += [_described("removed", before[key]) for key in before if key not in after]
     for key in after.keys() & before.keys():
@@ -86,7 +93,9 @@ def changes_since(approved: dict[str, Any] | None, current: dict[str, Any]) -> C
 
 
 def _key(link: dict[str, Any]) -> tuple[Any, ...]:
-    """Identify a cited statement across revisions: its quote and who said it."""
+    """Identify a cited statement across revisions: its id, or (older revisions) its quote and speaker."""
+    if link.get("statement"):
+        return ("statement", link["statement"])
     speaker = link.get("speaker") or {}
     return ((link.get("quote") or {}).get("id"), speaker.get("name", ""), link.get("attribution", ""))
 
@@ -114,7 +123,43 @@ def _link_details(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         details.append("quoted words changed")
     if old.get("stated_on") != new.get("stated_on"):
         details.append("date changed")
+    details += _field_changes(old.get("source") or {}, new.get("source") or {}, SOURCE_DETAILS)
+    details += _field_changes(old.get("speaker") or {}, new.get("speaker") or {}, SPEAKER_DETAILS, prefix="speaker's ")
     return details
+
+
+# What readers see of a cited source and a speaker, as a reviewer calls it.
+SOURCE_DETAILS = [
+    ("title", "headline"), ("outlet", "outlet"), ("outlet_homepage", "outlet's homepage"), ("byline", "byline"),
+    ("published_at", "publication date"), ("language", "language"),
+]  # fmt: skip
+SPEAKER_DETAILS = [
+    ("name", "name"), ("role", "role"), ("organisation", "organisation"), ("kind", "kind"),
+    ("wikidata_qid", "Wikidata item"),
+]  # fmt: skip
+
+
+def _field_changes(
+    old: dict[str, Any], new: dict[str, Any], fields: list[tuple[str, str]], prefix: str = ""
+) -> list[str]:
+    """Word each field that differs: headline “A” → “B”. A field an older revision lacks is not a change."""
+    changes = []
+    for name, label in fields:
+        if name not in old or old.get(name) == new.get(name):
+            continue
+        before, after = _shown(name, old.get(name)), _shown(name, new.get(name))
+        if before != after:
+            changes.append(f"{prefix}{label} {before} → {after}")
+    return changes
+
+
+def _shown(name: str, value: Any) -> str:
+    if not value:
+        return "(empty)"
+    if name == "published_at":
+        moment = dt.datetime.fromisoformat(value)
+        return f"“{dateformat.format(timezone.localdate(moment) if timezone.is_aware(moment) else moment, 'j M Y')}”"
+    return f"“{value}”"
 
 
 def _role(role: Any) -> str:

@@ -32,9 +32,14 @@ class DecisionForm(VersionForm):
         "Optional when you approve; readers do not see it.",
     )
 
+    # The hash of the would-be revision the page showed: an approval is of exactly those words.
+    content_hash = forms.RegexField(regex=r"^[0-9a-f]{64}$", required=False, widget=forms.HiddenInput)
+
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
         cleaned["comment"] = (cleaned.get("comment") or "").strip()
+        if cleaned.get("decision") == self.APPROVE and not cleaned.get("content_hash"):
+            self.add_error(None, "This form does not say what you reviewed: review the page below and decide again.")
         if cleaned.get("decision") in {self.REQUEST_CHANGES, self.REJECT} and not cleaned["comment"]:
             self.add_error("comment", "Say why, so the editor knows what to do next.")
         return cleaned

@@ -8,6 +8,8 @@ leaves an `Event`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -22,7 +24,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles.checking import locate_in_current_snapshot
 from articles.models import Quote, Source
+from articles.signals import DetailChange, changed_details, described
 
 User = settings.AUTH_USER_MODEL
 CLAIM_MAX_LENGTH = 75  # ClaimReview's claimReviewed should stay under 75 characters
@@ -42,6 +46,17 @@ class FourEyesViolation(TransitionError):
 
 class StaleDispute(TransitionError):
     """Someone else changed the dispute since this person loaded it."""
+
+
+CONTENT_MOVED = (
+    "What readers would see has changed since you opened this page: the dispute itself, or a source, "
+    "speaker or outlet it cites. Review it again before deciding."
+)
+
+
+def four_eyes_text(contributions: list[str]) -> str:
+    """Say why this person may not decide: what they did to this version."""
+    return f"You contributed to this version ({'; '.join(contributions)}), so another reviewer must decide on it."
 
 
 class Actor(models.Model):
@@ -76,6 +91,42 @@ class Actor(models.Model):
         if self.organisation_id and self.organisation_id == self.pk:
             raise ValidationError({"organisation": "An actor cannot be its own organisation."})
 
+    # What readers see of a speaker, and what people call each field. Of a speaker's organisation,
+    # readers see the name only.
+    DETAILS = {
+        "name": "name", "kind": "kind", "role": "role", "organisation": "organisation",
+        "wikidata_qid": "Wikidata item",
+    }  # fmt: skip
+
+    @transaction.atomic
+    def update_details(self, *, by: AbstractBaseUser, **fields: Any) -> list[DetailChange]:
+        """Change who this speaker is said to be, and send every dispute that shows it back to review.
+
+        A dispute shows an actor when one of its statements is theirs, or (by name only) when it
+        quotes a member of this organisation. Each such dispute records the change; a published one
+        goes back to review, and readers keep the approved words until a reviewer approves.
+        """
+        current = Actor.objects.select_related("organisation").select_for_update(of=("self",)).get(pk=self.pk)
+        changes = changed_details(current, fields, self.DETAILS)
+        if not changes:
+            return []
+        written = {change.field: fields[change.field] for change in changes}
+        for name, value in written.items():
+            setattr(current, name, value)
+        current.full_clean()  # the same names, the same organisation rules as a new speaker
+        Actor.objects.filter(pk=self.pk).update(**written)
+        for name, value in written.items():
+            setattr(self, name, value)
+        shows = Q(links__statement__speaker=self)
+        if "name" in written:
+            shows |= Q(links__statement__speaker__organisation=self)
+        note = f"Details of {current.name} changed: {described(changes)}."
+        Dispute.objects.filter(shows).review_changed_details(
+            by=by, note=note, data={"actor": self.pk, "changes": [change.as_data() for change in changes]},
+            what="changed a cited speaker's details",
+        )  # fmt: skip
+        return changes
+
 
 class Statement(models.Model):
     """An attributed assertion as it appears in one source."""
@@ -91,6 +142,7 @@ class Statement(models.Model):
     attribution = models.CharField(max_length=30, choices=Attribution, default=Attribution.DIRECT_QUOTE)
     stated_on = models.DateField(null=True, blank=True, help_text="When it was said or first published")
     created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["stated_on", "pk"]
@@ -144,6 +196,42 @@ class DisputeQuerySet(models.QuerySet["Dispute"]):
         )
         search.touch_related(ids)  # their "related disputes" lists show the re-check tag
         return ids
+
+    @transaction.atomic
+    def review_changed_details(
+        self, *, by: AbstractBaseUser | None, note: str, data: dict[str, Any], what: str
+    ) -> list[int]:
+        """Record a change to a row these disputes show (a source's details, a speaker, an outlet).
+
+        Readers keep the approved words: a published dispute goes back to review, with the change in
+        its history and in what the reviewer compares; one in progress carries it into its next
+        revision. Whoever changed the row contributed to each of them, so may not approve them
+        (four-eyes). Withdrawn disputes are notices and stay as they are. Returns the disputes
+        recorded; four statements whatever their number.
+        """
+        # Lock the rows first: a reviewer approving one of them right now either finishes before
+        # (and the dispute goes back to review) or finds its version moved on (409).
+        showing = Dispute.objects.filter(pk__in=self.values("pk")).exclude(state=Dispute.State.WITHDRAWN)
+        rows = dict(showing.select_for_update().order_by("pk").values_list("pk", "state"))
+        if not rows:
+            return []
+        now = timezone.now()
+        published = [pk for pk, state in rows.items() if state == Dispute.State.PUBLISHED]
+        Dispute.objects.filter(pk__in=published).update(
+            state=Dispute.State.IN_REVIEW, submitted_at=now, approved_by=None, version=F("version") + 1, updated_at=now
+        )
+        # The others' versions move too, so a decision form opened before this change is refused.
+        Dispute.objects.filter(pk__in=set(rows) - set(published)).update(version=F("version") + 1, updated_at=now)
+        events = []
+        for pk, state in rows.items():
+            now_in = Dispute.State.IN_REVIEW if pk in published else state
+            events.append(
+                Event(dispute_id=pk, actor=by, kind="details_changed", note=note, data={**data, "state": now_in})
+            )
+        Event.objects.bulk_create(events)
+        if by is not None:
+            Contributor.record(list(rows), by, what)
+        return list(rows)
 
 
 class Dispute(models.Model):
@@ -232,6 +320,7 @@ class Dispute(models.Model):
                         slug=slug, claim_text=claim_text, created_by=by, last_edited_by=by, **fields
                     )
                     Event.objects.create(dispute=dispute, actor=by, kind="created")
+                    Contributor.record([dispute.pk], by, "wrote the draft")
                     return dispute
             except IntegrityError:
                 if not cls.objects.filter(slug=slug).exists():
@@ -275,9 +364,32 @@ class Dispute(models.Model):
             dispute=self, actor=by, kind=kind, note=note, public=public, data={"state": to, **(data or {})}
         )
 
+    def contributions_of(self, user: Any) -> list[str]:
+        """Say what this person did to what the next approval covers; empty when they may decide on it.
+
+        The author always counts; so do the last editor and everyone with an open `Contributor` row:
+        editors of the text and links, writers of cited statements, capturers of cited quotes, and
+        whoever changed a source, speaker or outlet the dispute shows since it was last approved.
+        """
+        key = (getattr(user, "pk", None), self.version)
+        cached = getattr(self, "_contributions", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        done = []
+        if user.pk is not None and user.pk == self.created_by_id:
+            done.append("wrote this dispute")
+        if user.pk is not None and user.pk == self.last_edited_by_id:
+            done.append("edited it last")
+        if user.pk is not None and self.pk is not None:
+            pending = self.contributors.pending().filter(user_id=user.pk).order_by("created_at", "pk")
+            done += [what for what in pending.values_list("what", flat=True) if what != "wrote the draft"]
+        self._contributions = (key, done)
+        return done
+
     def _check_four_eyes(self, by: AbstractBaseUser) -> None:
-        if by.pk in {self.created_by_id, self.last_edited_by_id}:
-            raise FourEyesViolation("You wrote or last edited this dispute, so another reviewer must decide on it.")
+        done = self.contributions_of(by)
+        if done:
+            raise FourEyesViolation(four_eyes_text(done))
 
     def _require_comment(self, comment: str, what: str) -> str:
         comment = (comment or "").strip()
@@ -344,8 +456,14 @@ class Dispute(models.Model):
         )
 
     @transaction.atomic
-    def publish(self, *, by: AbstractBaseUser, note: str = "") -> Revision:
-        """Approve the dispute as it stands and show it to readers."""
+    def publish(self, *, by: AbstractBaseUser, note: str = "", seen_hash: str | None = None) -> Revision:
+        """Approve the dispute as it stands and show it to readers.
+
+        `seen_hash` is the `content_hash` of the would-be revision the reviewer was shown: when any
+        word of it has changed since (the dispute, its links, a statement, a speaker, a source's
+        details), the approval is refused, so readers never see words nobody approved. None approves
+        what stands now (imports, tests, the console).
+        """
         self._check_four_eyes(by)
         if self.state != self.State.IN_REVIEW:
             raise InvalidTransition(
@@ -353,17 +471,27 @@ class Dispute(models.Model):
             )
         # Lock the row first: a second reviewer approving at the same moment waits here, then finds
         # the version moved on and gets a clear conflict instead of a duplicate revision.
-        claimed = Dispute.objects.select_for_update().filter(
-            pk=self.pk, state=self.State.IN_REVIEW, version=self.version
-        )
-        if not claimed.exists():
+        now_state = Dispute.objects.select_for_update().filter(pk=self.pk).values_list("state", "version").first()
+        if now_state is None or now_state[0] != self.State.IN_REVIEW:
             raise StaleDispute("Someone else decided on this dispute a moment ago. Reload it to see what they did.")
+        if now_state[1] != self.version:
+            raise StaleDispute(CONTENT_MOVED)  # still in review, but not as the reviewer saw it
         version = self.version
+        # Readers never see "not yet checked" for a passage we hold a copy of (an imported quote, say).
+        unchecked = Quote.objects.filter(statements__links__dispute=self, status=Quote.Status.NOT_CHECKED)
+        for quote in unchecked.distinct():
+            locate_in_current_snapshot(quote)
         previous = self.public_revision.data if self.public_revision_id else None  # type: ignore[union-attr]
+        data = self.frozen()
+        digest = content_hash(data)
+        if seen_hash is not None and seen_hash != digest:
+            raise StaleDispute(CONTENT_MOVED)
+        # The database refuses this row when the approver has an open contribution (migration 0007).
         revision = Revision.objects.create(
-            dispute=self, dispute_version=version, data=self.frozen(), approved_by=by,
+            dispute=self, dispute_version=version, data=data, content_hash=digest, approved_by=by,
             author=self.created_by, editor=self.last_edited_by,
         )  # fmt: skip
+        self.contributors.pending().update(approved_in=revision)
         now = timezone.now()
         first = self.published_at is None
         # Readers see what changed since the version they could read before, in words, in the history.
@@ -480,6 +608,7 @@ class Dispute(models.Model):
         self.version = version + 1
         self.last_edited_by = by  # type: ignore[assignment]
         self.updated_at = now
+        Contributor.record([self.pk], by, "edited the dispute")
 
     @transaction.atomic
     def add_link(
@@ -493,6 +622,9 @@ class Dispute(models.Model):
         self._claim_edit(by=by, version=version)
         position = (self.links.aggregate(models.Max("position"))["position__max"] or 0) + 1
         link = DisputeLink.objects.create(dispute=self, statement=statement, role=role, note=note, position=position)
+        # The words come in with their authors: whoever attributed the statement and captured its quote.
+        Contributor.record([self.pk], statement.created_by_id, "wrote a cited statement")
+        Contributor.record([self.pk], statement.quote.captured_by_id, "captured a cited quote")
         Event.objects.create(dispute=self, actor=by, kind="link_added", data={"link": link.pk, "role": role})
         return link
 
@@ -575,9 +707,10 @@ class Dispute(models.Model):
             data = self.frozen()
             if self.public_revision_id is None or self.public_revision.data != data:  # type: ignore[union-attr]
                 revision = Revision.objects.create(
-                    dispute=self, dispute_version=self.version, data=data, approved_by=None,
-                    author=self.created_by, editor=self.last_edited_by,
+                    dispute=self, dispute_version=self.version, data=data, content_hash=content_hash(data),
+                    approved_by=None, author=self.created_by, editor=self.last_edited_by,
                 )  # fmt: skip
+                self.contributors.pending().update(approved_in=revision)
                 fields["public_revision"] = revision
         names = sorted(set(changed) | set(fields))
         if not names:
@@ -647,6 +780,7 @@ class DisputeLink(models.Model):
         source = quote.source
         speaker = statement.speaker
         return {
+            "statement": statement.pk,
             "role": self.role,
             "note": self.note,
             "attribution": statement.attribution,
@@ -654,17 +788,22 @@ class DisputeLink(models.Model):
             "speaker": None
             if speaker is None
             else {
+                "id": speaker.pk,
                 "name": speaker.name,
                 "role": speaker.role,
                 "kind": speaker.kind,
                 "organisation": speaker.organisation.name if speaker.organisation_id else "",
                 "wikidata_qid": speaker.wikidata_qid,
             },
-            "quote": {"id": quote.pk, "exact": quote.exact, "prefix": quote.prefix, "suffix": quote.suffix},
+            # The words only: their context (prefix, suffix) anchors the quote for the checker, which may
+            # re-anchor it; readers never see it, so it is not part of what a reviewer approves.
+            "quote": {"id": quote.pk, "exact": quote.exact},
             "source": {
                 "id": source.pk,
                 "url": source.url,
                 "title": source.title,
+                "byline": source.byline,
+                "language": source.language,
                 "outlet": source.outlet.name if source.outlet_id else "",
                 "outlet_homepage": source.outlet.homepage if source.outlet_id else "",
                 "published_at": source.published_at.isoformat() if source.published_at else None,
@@ -706,6 +845,7 @@ class Revision(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="revisions")
     dispute_version = models.PositiveIntegerField()
     data = models.JSONField()
+    content_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the data: what was approved")
     approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     author = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     editor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -727,6 +867,62 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute} (v{self.dispute_version})"
+
+
+def content_hash(data: Mapping[str, Any]) -> str:
+    """Hash a would-be revision: equal hashes, equal words for readers (keys sorted, no spacing)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ContributorQuerySet(models.QuerySet["Contributor"]):
+    def pending(self) -> ContributorQuerySet:
+        """Contributions the next approval will cover: made since the last one."""
+        return self.filter(approved_in__isnull=True)
+
+
+class Contributor(models.Model):
+    """Someone whose work is part of what the next approval of a dispute covers.
+
+    Four-eyes counts every hand: the dispute's author and editors, whoever wrote a statement or
+    captured a quote it cites, and whoever changed a source, speaker or outlet it shows. Rows are
+    written by the model methods that make those changes; an approval closes them (`approved_in`),
+    and a database trigger refuses a Revision approved by someone with an open row (migration 0007).
+    """
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="contributors")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    what = models.CharField(max_length=80, help_text="e.g. “edited the dispute”")
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_in = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, null=True, blank=True, related_name="contributors",
+        help_text="The approval that covered this work; empty while it waits for one",
+    )  # fmt: skip
+
+    objects = ContributorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute", "user", "what"],
+                condition=Q(approved_in__isnull=True),
+                name="contributor_once_a_round",
+            )
+        ]
+        indexes = [models.Index(fields=["dispute", "user"], name="contributor_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.what}"
+
+    @classmethod
+    def record(cls, dispute_ids: Iterable[int], user: Any, what: str) -> None:
+        """Count this person among the contributors of these disputes' next approval (once each)."""
+        user_id = getattr(user, "pk", user)
+        if user_id is None:
+            return
+        rows = [cls(dispute_id=pk, user_id=user_id, what=what) for pk in dispute_ids]
+        cls.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 class EventQuerySet(models.QuerySet["Event"]):
@@ -806,6 +1002,7 @@ class Event(models.Model):
         "links_reordered": "Statements reordered",
         "imported": "Imported",
         "changed_outside_workflow": "Changed outside the workflow (database or admin)",
+        "details_changed": "A cited source, speaker or outlet changed",
     }
 
     @property
@@ -847,8 +1044,11 @@ class Notification(models.Model):
     """
 
     # Who hears about what: the dispute's editors (its author and its last editor), or the reviewers.
-    FOR_EDITORS = {"changes_requested", "rejected", "published", "republished", "flagged", "sent_back", "withdrawn"}
-    FOR_REVIEWERS = {"submitted", "flagged"}
+    FOR_EDITORS = {
+        "changes_requested", "rejected", "published", "republished", "flagged", "sent_back", "withdrawn",
+        "details_changed",
+    }  # fmt: skip
+    FOR_REVIEWERS = {"submitted", "flagged", "details_changed"}
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
@@ -895,12 +1095,17 @@ class Notification(models.Model):
             recipients: set[int] = set()
             if event.kind in cls.FOR_EDITORS:
                 recipients |= editors
-            if event.kind in cls.FOR_REVIEWERS:
+            # A changed detail calls for a review only when it sent a published dispute back to review.
+            if event.kind in cls.FOR_REVIEWERS and (event.kind != "details_changed" or _sent_to_review(event)):
                 # Four-eyes: the dispute's own editors cannot review it, so the review call is not for them.
                 recipients |= reviewers - editors
             recipients.discard(event.actor_id)  # nobody needs telling what they just did
             rows += [cls(recipient_id=pk, event=event, created_at=event.created_at) for pk in sorted(recipients)]
         cls.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _sent_to_review(event: Event) -> bool:
+    return isinstance(event.data, dict) and event.data.get("state") == Dispute.State.IN_REVIEW
 
 
 # These read the models above (so they come last): the search index and the comparison of revisions.

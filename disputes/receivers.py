@@ -1,4 +1,5 @@
-"""Flag the published disputes whose sources changed (DESIGN §5.9).
+"""Flag the published disputes whose sources changed (DESIGN §5.9), and send back to review those
+whose sources or outlets were changed by hand (DESIGN §4).
 
 `articles` announces a confirmed change with a signal (articles.signals) and knows nothing of
 disputes; here each public dispute citing the quote or the page is flagged for re-check with a
@@ -14,7 +15,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from articles import signals
-from articles.models import Fetch, Source
+from articles.models import Fetch, Outlet, Source
 
 from .models import Dispute, DisputeLink, Event
 
@@ -58,3 +59,30 @@ def flag_disputes_citing_source(sender: type, *, source: Source, fetch: Fetch, l
         source=source, kind="source_changed", note=reason + ".",
         data={"fetch": fetch.pk, "liveness": liveness, "final_url": source.final_url, "flagged": flagged},
     )  # fmt: skip
+
+
+@receiver(signals.details_changed, dispatch_uid="disputes.review_changed_details")
+def review_disputes_showing_details(
+    sender: type, *, instance: Source | Outlet, by: Any, changes: list[signals.DetailChange], **kwargs: Any
+) -> None:
+    """Record a hand-made change to a source or an outlet on every dispute that shows it; back to review.
+
+    The source's own history records it too. Readers keep the approved details until a reviewer
+    approves each dispute again.
+    """
+    data: dict[str, Any] = {"changes": [change.as_data() for change in changes]}
+    if sender is Outlet:
+        showing = Dispute.objects.filter(links__statement__quote__source__outlet=instance)
+        note = f"Outlet details changed ({instance.domain}): {signals.described(changes)}."  # type: ignore[union-attr]
+        data["outlet"] = instance.pk
+        what = "changed a cited outlet's details"
+    else:
+        showing = Dispute.objects.filter(links__statement__quote__source=instance)
+        note = f"Source details changed: {signals.described(changes)}."
+        data["source"] = instance.pk
+        what = "changed a cited source's details"
+    recorded = showing.review_changed_details(by=by, note=note, data=data, what=what)
+    if sender is Source:
+        Event.objects.create(
+            source=instance, actor=by, kind="details_changed", note=note, data={**data, "disputes": recorded}
+        )

@@ -140,9 +140,11 @@ def _statement(link: dict[str, Any], sources: dict[int, Source], statuses: dict[
             "id": source_id,
             "url": card.url or None,
             "title": card.title,
+            "byline": card.byline,
+            "language": card.language,
             "outlet": card.outlet,
             "outlet_homepage": card.outlet_homepage or None,
-            "published_at": _moment(frozen_source.get("published_at")),
+            "published_at": frozen_moment(frozen_source.get("published_at")),
             "api_url": absolute(reverse("api:source-detail", args=[source_id])) if source_id else None,
             "liveness": liveness(source) if source else None,
         },
@@ -188,17 +190,40 @@ def citing(source_id: int) -> DisputeQuerySet:
     return disputes.filter(cites)
 
 
+def approved_source(disputes: Sequence[Dispute], source_id: int) -> dict[str, Any]:
+    """Return a source's details as last approved in a dispute citing it (`DisputeLink.frozen`'s "source").
+
+    The most recent approval wins: a correction to a headline reaches readers with the first dispute a
+    reviewer approves with it. The disputes come with `public_revision` (its data and creation time).
+    """
+    latest: tuple[Any, dict[str, Any]] | None = None
+    for dispute in disputes:
+        revision = dispute.public_revision
+        if revision is None:
+            continue
+        for link in revision.data.get("links", []):
+            if _source_id(link) == source_id and (latest is None or revision.created_at > latest[0]):
+                latest = (revision.created_at, link.get("source") or {})
+                break
+    return latest[1] if latest else {}
+
+
 def source_record(source_id: int) -> dict[str, Any] | None:
     """Describe a source cited by a published dispute, or return None; four queries at most.
 
     Versions are named by id and capture time only: our copies' HTML is never given out.
     """
-    disputes = list(citing(source_id).only("slug", "state", "public_revision__data").order_by("-published_at", "-pk"))
+    disputes = list(
+        citing(source_id)
+        .only("slug", "state", "public_revision__data", "public_revision__created_at")
+        .order_by("-published_at", "-pk")
+    )
     if not disputes:
         return None
-    source = Source.objects.select_related("outlet").filter(pk=source_id).first()
+    source = Source.objects.filter(pk=source_id).first()
     if source is None:
         return None
+    details = approved_source(disputes, source_id)  # what readers see of it: as approved, never live
     cited: dict[int, dict[str, Any]] = {}
     for dispute in disputes:
         data = dispute.public_revision.data  # type: ignore[union-attr]
@@ -223,11 +248,12 @@ def source_record(source_id: int) -> dict[str, Any] | None:
     return {
         "id": source.pk,
         "url": http_url(source.url) or None,
-        "title": source.title,
-        "outlet": source.outlet.name if source.outlet else "",
-        "outlet_homepage": (http_url(source.outlet.homepage) or None) if source.outlet else None,
-        "published_at": source.published_at,
-        "language": source.language,
+        "title": details.get("title", ""),
+        "byline": details.get("byline", ""),
+        "outlet": details.get("outlet", ""),
+        "outlet_homepage": http_url(details.get("outlet_homepage")) or None,
+        "published_at": frozen_moment(details.get("published_at")),
+        "language": details.get("language", ""),
         "api_url": absolute(reverse("api:source-detail", args=[source.pk])),
         "liveness": liveness(source),
         "versions": [
@@ -265,7 +291,7 @@ def _quote_id(link: dict[str, Any]) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _moment(value: object) -> dt.datetime | None:
+def frozen_moment(value: object) -> dt.datetime | None:
     """Read a time frozen as ISO text, so that it goes out spelled like every other time."""
     try:
         return dt.datetime.fromisoformat(value) if isinstance(value, str) else None

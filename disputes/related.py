@@ -81,7 +81,7 @@ def _public() -> DisputeQuerySet:
     return (
         Dispute.objects.public()
         .select_related("public_revision")
-        .only("slug", "state", "needs_recheck", "published_at", "public_revision__data")
+        .only("slug", "state", "needs_recheck", "published_at", "public_revision__data", "public_revision__created_at")
         .order_by("-published_at", "-pk")
     )
 

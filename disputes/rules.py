@@ -21,9 +21,14 @@ is_reviewer = rules.is_group_member("reviewers")
 
 
 @rules.predicate
-def wrote_or_last_edited(user: Any, dispute: Any) -> bool:
-    """The author and the last editor of a dispute may not approve it (four-eyes)."""
-    return dispute is not None and user.pk in {dispute.created_by_id, dispute.last_edited_by_id}
+def contributed(user: Any, dispute: Any) -> bool:
+    """Four-eyes: whoever contributed to what the next approval covers may not decide on it.
+
+    The author, the last editor, and everyone `Dispute.contributions_of` names: editors of the text
+    and links, writers of cited statements and quotes, and whoever changed a source, speaker or outlet
+    the dispute shows, since it was last approved.
+    """
+    return dispute is not None and bool(dispute.contributions_of(user))
 
 
 @rules.predicate
@@ -35,7 +40,7 @@ works_on_the_desk = is_editor | is_reviewer | rules.is_staff
 
 rules.add_perm("disputes.see_on_desk", works_on_the_desk)
 # Approve, request changes, reject; re-confirm after a re-check.
-rules.add_perm("disputes.decide_on_dispute", is_reviewer & ~wrote_or_last_edited)
+rules.add_perm("disputes.decide_on_dispute", is_reviewer & ~contributed)
 # Withdraw, or send a published dispute back to its editors: undoing is not approving, so no four-eyes.
 rules.add_perm("disputes.withdraw_dispute", is_reviewer & is_shown_to_readers)
 rules.add_perm("disputes.send_back_dispute", is_reviewer & is_shown_to_readers)

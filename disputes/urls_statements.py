@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import statements
+from .views import actors, statements
 
 urlpatterns = [
     path("sources/<int:source_pk>/quotes/", statements.quote_capture, name="quote-capture"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("statements/<int:pk>/", statements.statement_detail, name="statement-detail"),
     path("actors/", statements.actor_create, name="actor-create"),
     path("actors/search/", statements.actor_search, name="actor-search"),
+    path("actors/<int:pk>/edit/", actors.actor_edit, name="actor-edit"),
 ]

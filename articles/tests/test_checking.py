@@ -21,7 +21,7 @@ from werkzeug import Request, Response
 
 from articles import checking, politeness, quotes, tasks
 from articles.models import Fetch, Heartbeat, Outlet, Quote, QuoteCheck, RobotsTxt, Snapshot, Source
-from articles.tests.factories import OutletFactory
+from articles.tests.factories import OutletFactory, SnapshotFactory, SourceFactory
 from disputes.models import Dispute, DisputeLink, Event
 from disputes.tests.factories import DisputeFactory, DisputeLinkFactory, StatementFactory, add_link
 
@@ -302,6 +302,56 @@ def test_a_javascript_shell_leaves_quotes_not_checked_never_gone(site: HTTPServe
     assert source.liveness == Source.Liveness.ALIVE and source.pending_change == {}
     assert Snapshot.objects.filter(source=source).count() == 1
     assert flags(dispute) == []
+
+
+# --- a quote captured between checks -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_quote_added_between_checks_is_located_in_our_copy_once_and_kept_by_a_check_of_the_same_text(
+    site: HTTPServer,
+) -> None:
+    serve(site, page("v1"))
+    source = make_source(site)
+    first = check(source)
+    quote = Quote.objects.create(source=source, exact=QUOTE)  # imported: its exact words only
+
+    located = checking.locate_in_current_snapshot(quote)
+
+    assert located is not None and located.fetch == first.fetch
+    quote.refresh_from_db()
+    snapshot = Source.objects.get(pk=source.pk).current_snapshot
+    assert (quote.status, quote.last_check, quote.snapshot) == (Quote.Status.PRESENT, located, snapshot)
+    assert snapshot.main_text[quote.start : quote.end] == QUOTE and quote.prefix and quote.suffix
+    assert checking.locate_in_current_snapshot(quote) is None  # located already: nothing more to record
+    check(source)  # the same bytes again: the status stands, the quote is not searched for again
+    quote.refresh_from_db()
+    assert (quote.status, quote.last_check) == (Quote.Status.PRESENT, located)
+    assert QuoteCheck.objects.filter(quote=quote).count() == 1
+
+
+@pytest.mark.django_db
+def test_locating_a_quote_whose_source_has_no_copy_leaves_it_not_checked() -> None:
+    quote = Quote.objects.create(source=SourceFactory(), exact=QUOTE)
+
+    assert checking.locate_in_current_snapshot(quote) is None
+
+    quote.refresh_from_db()
+    assert (quote.status, quote.last_check) == (Quote.Status.NOT_CHECKED, None)
+    assert not QuoteCheck.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_copy_held_without_a_fetch_gives_the_status_alone() -> None:
+    snapshot = SnapshotFactory(main_text=f"The ministry said on Monday: {QUOTE} It gave no details.")
+    Source.objects.filter(pk=snapshot.source_id).update(current_snapshot=snapshot)
+    quote = Quote.objects.create(source=snapshot.source, exact=QUOTE)
+
+    assert checking.locate_in_current_snapshot(quote) is None
+
+    quote.refresh_from_db()
+    assert (quote.status, quote.last_check) == (Quote.Status.PRESENT, None)
+    assert not QuoteCheck.objects.exists()
 
 
 # --- liveness --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from articles.models import Quote
 from disputes.models import Dispute, DisputeLink, Event, FourEyesViolation
 from disputes.tests.factories import DisputeFactory, StatementFactory, add_link
 
@@ -405,6 +406,22 @@ def test_every_mutating_endpoint_needs_the_csrf_token(draft: Dispute, editor: Us
 
 
 # --- cost ------------------------------------------------------------------------------------------
+
+
+def test_builder_shows_where_each_cited_passage_stands_in_the_review_pages_words(
+    signed_in: Client, draft: Dispute
+) -> None:
+    present, removed = (link.statement.quote for link in draft.links.order_by("position"))
+    Quote.objects.filter(pk=present.pk).update(status=Quote.Status.PRESENT)
+    Quote.objects.filter(pk=removed.pk).update(status=Quote.Status.GONE)
+    review_page = signed_in.get(reverse("review:dispute", args=[draft.pk]))
+
+    builder = signed_in.get(edit_url(draft))
+
+    for words in ('<span class="quote-status quote-status--present">Present as captured</span>',
+                  '<span class="quote-status quote-status--gone">Removed from the article</span>'):  # fmt: skip
+        assertContains(review_page, words, count=1)
+        assertContains(builder, words, count=1)
 
 
 def builder_queries(client: Client, dispute: Dispute) -> int:

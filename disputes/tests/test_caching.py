@@ -152,7 +152,11 @@ def test_a_source_page_revalidates_and_changes_with_a_check(
         again = revalidate(client, url, first["ETag"])
     assert again.status_code == 304 and not again.templates
     assert client.get(url, {"from": "1"})["ETag"] != first["ETag"]  # another comparison, another page
+    # Readers see the headline as approved, so an unapproved edit leaves the page as it was (issue 12)…
     Source.objects.filter(pk=source.pk).update(title="A corrected headline")
+    assert revalidate(client, url, first["ETag"]).status_code == 304
+    # …while a check that finds the page gone changes it at once.
+    Source.objects.filter(pk=source.pk).update(liveness=Source.Liveness.DEAD, last_checked_at=timezone.now())
     assert revalidate(client, url, first["ETag"]).status_code == 200
 
 

@@ -15,14 +15,18 @@ from django.utils import timezone
 
 from articles.tests.factories import SnapshotFactory
 from conftest import ensure_roles
-from disputes.models import Dispute, DisputeLink, Event, Review, Revision
+from disputes.models import Dispute, DisputeLink, Event, Review, Revision, content_hash
 from disputes.tests.factories import add_link, ready_for_review
 
 pytestmark = pytest.mark.django_db
 
 
 def decide(client: Client, dispute: Dispute, decision: str, comment: str = "", version: int | None = None):
-    data = {"decision": decision, "comment": comment, "version": version or dispute.version}
+    """Post a decision as the review page's form does: the version and the hash of what the page showed."""
+    data = {
+        "decision": decision, "comment": comment, "version": version or dispute.version,
+        "content_hash": content_hash(dispute.frozen()),
+    }  # fmt: skip
     return client.post(reverse("review:decide", args=[dispute.pk]), data)
 
 

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from disputes.models import Dispute, Event
+from disputes.models import Dispute, Event, content_hash
 from disputes.tests.factories import ready_for_review
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,10 @@ def _content(dispute: Dispute) -> dict[str, Any]:
 
 
 def _decision(decision: str) -> Callable[[Dispute], dict[str, Any]]:
-    return lambda dispute: {"decision": decision, "comment": "Because.", "version": dispute.version}
+    return lambda dispute: {
+        "decision": decision, "comment": "Because.", "version": dispute.version,
+        "content_hash": content_hash(dispute.frozen()),
+    }  # fmt: skip
 
 
 def _reason(prefix: str) -> Callable[[Dispute], dict[str, Any]]:

@@ -8,9 +8,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from articles.models import Quote, Snapshot, Source
+from articles.models import Fetch, Quote, QuoteCheck, Snapshot, Source
 from articles.tests.factories import SnapshotFactory, SourceFactory
 from disputes.models import Actor, DisputeLink, Event, Statement
 from disputes.tests.factories import ActorFactory, DisputeFactory
@@ -33,6 +34,15 @@ def snapshot() -> Snapshot:
     snapshot = SnapshotFactory(source=source, main_text=TEXT, full_text="Menu\n" + TEXT + "\nPhoto: Reuters")
     Source.objects.filter(pk=source.pk).update(current_snapshot=snapshot)
     return snapshot
+
+
+@pytest.fixture
+def fetch(snapshot: Snapshot) -> Fetch:
+    """The check that brought the snapshot: a passage located in it records its check against this fetch."""
+    return Fetch.objects.create(
+        source=snapshot.source, slot=timezone.now(), requested_url=snapshot.source.url, status_code=200,
+        outcome=Fetch.Outcome.CHANGED, tier=Fetch.Tier.FIRST, verdict=Source.Liveness.ALIVE, snapshot=snapshot,
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -72,11 +82,49 @@ def test_htmx_capture_answers_with_the_attribution_step(signed_in: Client, snaps
     assertNotContains(response, "<html")
 
 
-def test_a_double_submit_captures_one_quote(signed_in: Client, snapshot: Snapshot) -> None:
+def test_a_double_submit_captures_one_quote_located_once(signed_in: Client, snapshot: Snapshot, fetch: Fetch) -> None:
     start = TEXT.index(PASSAGE)
     capture(signed_in, snapshot, PASSAGE, start, start + len(PASSAGE))
     capture(signed_in, snapshot, PASSAGE, start, start + len(PASSAGE))
     assert Quote.objects.count() == 1
+    assert QuoteCheck.objects.count() == 1
+
+
+# --- located at once ----------------------------------------------------------------------------
+
+
+def test_a_passage_captured_from_the_current_copy_is_present_with_a_check(
+    signed_in: Client, snapshot: Snapshot, fetch: Fetch
+) -> None:
+    start = TEXT.index(PASSAGE)
+    capture(signed_in, snapshot, PASSAGE, start, start + len(PASSAGE))
+    quote = Quote.objects.get()
+    assert quote.status == Quote.Status.PRESENT
+    check = QuoteCheck.objects.get()
+    assert (check.quote, check.fetch, check.status) == (quote, fetch, Quote.Status.PRESENT)
+    assert (check.match_start, check.match_end) == (start, start + len(PASSAGE))
+    assert quote.last_check == check
+
+
+def test_a_passage_captured_from_an_older_copy_gets_the_status_of_the_current_one(
+    signed_in: Client, snapshot: Snapshot, fetch: Fetch
+) -> None:
+    edited = TEXT.replace("Trump probably", "Trump likely")
+    newer = SnapshotFactory(source=snapshot.source, main_text=edited, full_text=edited)
+    newer_fetch = Fetch.objects.create(
+        source=snapshot.source, slot=timezone.now() + dt.timedelta(hours=2), requested_url=snapshot.source.url,
+        status_code=200, outcome=Fetch.Outcome.CHANGED, tier=Fetch.Tier.CHANGED, snapshot=newer,
+    )  # fmt: skip
+    Source.objects.filter(pk=snapshot.source_id).update(current_snapshot=newer)
+    start = TEXT.index(PASSAGE)
+
+    capture(signed_in, snapshot, PASSAGE, start, start + len(PASSAGE))  # selected in the older copy
+
+    quote = Quote.objects.get()
+    assert (quote.snapshot, quote.exact) == (snapshot, PASSAGE)  # the capture itself is kept as selected
+    assert quote.status == Quote.Status.EDITED
+    assert quote.last_check.fetch == newer_fetch
+    assert quote.last_check.matched_text == PASSAGE.replace("probably", "likely")
 
 
 def test_a_selection_edited_to_words_not_in_our_copy_is_refused(signed_in: Client, snapshot: Snapshot) -> None:

@@ -135,7 +135,7 @@ def _facet_choices(request: HttpRequest) -> tuple[list[dict[str, Any]], list[dic
     """
     stamp = caching.public_stamp(request)
     latest = stamp["latest"].isoformat() if stamp["latest"] else ""
-    key = f"public-facets:{caching.release()}:{stamp['count']}:{stamp['versions']}:{latest}"
+    key = f"public-facets:{caching.release()}:{stamp['count']}:{stamp['revisions']}:{stamp['withdrawn']}:{latest}"
     choices = cache.get(key)
     if choices is None:
         shown = Dispute.objects.public().exclude(state=Dispute.State.WITHDRAWN).values("pk")
@@ -205,6 +205,8 @@ class Card:
     outlet: str
     outlet_homepage: str
     title: str
+    byline: str
+    language: str  # the language tag the source was approved with, for the quote's `lang`
     url: str  # only ever an http(s) address, or empty
     date: dt.date | None
     note: str
@@ -223,6 +225,8 @@ class Card:
             outlet=frozen_source.get("outlet", ""),
             outlet_homepage=http_url(frozen_source.get("outlet_homepage")),
             title=frozen_source.get("title", ""),
+            byline=frozen_source.get("byline", ""),
+            language=frozen_source.get("language", ""),
             url=http_url(frozen_source.get("url")),
             date=_statement_date(link.get("stated_on"), frozen_source.get("published_at")),
             note=link.get("note", ""),

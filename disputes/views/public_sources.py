@@ -23,6 +23,7 @@ from articles.marking import mark_text
 from articles.models import Fetch, Quote, Source
 from disputes import caching
 from disputes.models import Dispute
+from disputes.records import approved_source, frozen_moment
 from disputes.related import citing
 from disputes.source_states import describe, describe_fetch, status_words
 from disputes.templatetags.public_pages import resolution_label
@@ -87,7 +88,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not disputes:
         raise Http404("No published dispute cites this source.")
     source = get_object_or_404(
-        Source.objects.select_related("outlet", "current_snapshot").defer(
+        Source.objects.select_related("current_snapshot").defer(
             "current_snapshot__raw_html", "current_snapshot__full_text"
         ),
         pk=pk,
@@ -109,8 +110,11 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
         source.snapshots.only("pk", "source_id", "captured_at", "correction_notices").order_by("-captured_at", "-pk")
     )
     current = source.current_snapshot
+    details = approved_source(disputes, pk)  # as last approved in a dispute citing it, never the live row
     context = {
         "source": source,
+        "details": details,
+        "published_at": frozen_moment(details.get("published_at")),
         "state": describe(source),
         "citations": _citations(disputes, links, source, quotes),
         "snapshots": snapshots,

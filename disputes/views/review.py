@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -32,12 +32,22 @@ from articles.models import Quote, Snapshot, Source
 from config.http import AuthedHtmxRequest
 from disputes.changes import changes_since
 from disputes.forms_review import DecisionForm, ReasonForm
-from disputes.models import Dispute, Event, FourEyesViolation, InvalidTransition, Notification, Review, StaleDispute
-from disputes.rules import wrote_or_last_edited
+from disputes.models import (
+    Contributor,
+    Dispute,
+    Event,
+    FourEyesViolation,
+    InvalidTransition,
+    Notification,
+    Review,
+    StaleDispute,
+    content_hash,
+    four_eyes_text,
+)
+from disputes.rules import contributed
 from disputes.views.public import cards_for, grouped, resolution_label
 
 PER_PAGE = 25
-FOUR_EYES = "You wrote or last edited this dispute, so another reviewer must decide on it."
 
 
 def _desk(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -75,10 +85,20 @@ def review_queue(request: AuthedHtmxRequest) -> HttpResponse:
         disputes = disputes.filter(resolution=filters["resolution"])
     if filters["q"]:
         disputes = disputes.filter(claim_text__icontains=filters["q"])
+    me = request.user.pk
+    mine = Exists(Contributor.objects.pending().filter(dispute=OuterRef("pk"), user_id=me))
     if filters["decidable"]:
-        me = request.user.pk
-        disputes = disputes.exclude(Q(created_by_id=me) | Q(last_edited_by_id=me))
-    disputes = disputes.annotate(link_count=Count("links")).order_by("submitted_at", "pk")
+        disputes = disputes.exclude(Q(created_by_id=me) | Q(last_edited_by_id=me) | mine)
+    # A published dispute comes back without an editor sending it when a row it shows changed (a
+    # source's details, a speaker, an outlet): the row says so, from the latest such step.
+    steps = Event.objects.filter(dispute=OuterRef("pk"), kind__in=["submitted", "details_changed"])
+    latest = steps.order_by("-created_at", "-pk")[:1]
+    disputes = disputes.annotate(
+        link_count=Count("links"),
+        mine=mine,
+        last_step=Subquery(latest.values("kind")),
+        last_step_note=Subquery(latest.values("note")),
+    ).order_by("submitted_at", "pk")
     page = Paginator(disputes, PER_PAGE).get_page(request.GET.get("page"))
     editors = (
         get_user_model()
@@ -147,7 +167,7 @@ def review_page(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
 def decide(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     """Approve, ask for changes or reject a dispute in review."""
     dispute = _dispute(pk)
-    if not request.user.has_perm("disputes.decide_on_dispute", dispute) or wrote_or_last_edited(request.user, dispute):
+    if not request.user.has_perm("disputes.decide_on_dispute", dispute) or contributed(request.user, dispute):
         raise PermissionDenied(_why_not(request, dispute))
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -156,7 +176,7 @@ def decide(request: AuthedHtmxRequest, pk: int) -> HttpResponse:
     dispute.version = form.cleaned_data["version"]  # decide on what the reviewer saw, or not at all
     try:
         if decision == DecisionForm.APPROVE:
-            dispute.publish(by=request.user, note=comment)
+            dispute.publish(by=request.user, note=comment, seen_hash=form.cleaned_data["content_hash"])
             messages.success(request, "Approved. Readers now see this version.")
         elif decision == DecisionForm.REQUEST_CHANGES:
             dispute.request_changes(by=request.user, comment=comment)
@@ -241,10 +261,9 @@ def _dispute(pk: int) -> Dispute:
 
 
 def _why_not(request: AuthedHtmxRequest, dispute: Dispute) -> str:
-    if request.user.pk in {dispute.created_by_id, dispute.last_edited_by_id} and request.user.has_perm(
-        "disputes.review_dispute"
-    ):
-        return FOUR_EYES
+    done = dispute.contributions_of(request.user)
+    if done and request.user.has_perm("disputes.review_dispute"):
+        return four_eyes_text(done)
     return "Only reviewers can decide on disputes."
 
 
@@ -263,13 +282,13 @@ def _page(
     conflict: str = "",
 ) -> HttpResponse:
     user = request.user
-    data = dispute.frozen()
+    data = dispute.frozen()  # the would-be revision: what an approval now would show readers
     approved = dispute.public_revision.data if dispute.public_revision else None
     cards = cards_for(data)
     in_review = dispute.state == Dispute.State.IN_REVIEW
     shown = dispute.public_revision_id is not None and dispute.state != Dispute.State.WITHDRAWN
     # has_perm is always true for superusers; four-eyes holds for them too, so ask the rule itself.
-    may_decide = user.has_perm("disputes.decide_on_dispute", dispute) and not wrote_or_last_edited(user, dispute)
+    may_decide = user.has_perm("disputes.decide_on_dispute", dispute) and not contributed(user, dispute)
     follow_ups = {
         action: step
         for action, step in FOLLOW_UPS.items()
@@ -290,8 +309,11 @@ def _page(
         "reviews": Review.objects.filter(dispute=dispute).select_related("reviewer").order_by("-created_at", "-pk"),
         "may_decide": may_decide and in_review,
         "four_eyes": in_review and not may_decide and user.has_perm("disputes.review_dispute"),
-        "four_eyes_text": FOUR_EYES,
-        "decision_form": decision_form or DecisionForm(initial={"version": dispute.version}),
+        "four_eyes_text": four_eyes_text(dispute.contributions_of(user)),
+        "contributors": _contributors(dispute),
+        # The form always carries the version and the hash of what this page shows now, also when it is
+        # shown again after an error or a conflict: the reviewer approves what they see, nothing else.
+        "decision_form": _decision_form(decision_form, dispute, content_hash(data)),
         "follow_ups": [
             (action, step, forms.get(action) or _follow_up_form(action, version=dispute.version))
             for action, step in follow_ups.items()
@@ -300,6 +322,26 @@ def _page(
         "editable": dispute.state in {Dispute.State.DRAFT, Dispute.State.CHANGES_REQUESTED},
     }
     return render(request, "disputes/review/page.html", context, status=status)
+
+
+def _decision_form(form: DecisionForm | None, dispute: Dispute, shown_hash: str) -> DecisionForm:
+    if form is None:
+        return DecisionForm(initial={"version": dispute.version, "content_hash": shown_hash})
+    data = form.data.copy()
+    data["version"], data["content_hash"] = str(dispute.version), shown_hash
+    return DecisionForm(data)
+
+
+def _contributors(dispute: Dispute) -> list[tuple[str, list[str]]]:
+    """Name who contributed to what the next approval covers, and what each did, for the reviewer."""
+    people: dict[str, list[str]] = {}
+    if dispute.created_by:
+        people[dispute.created_by.get_username()] = ["wrote this dispute"]
+    pending = dispute.contributors.pending().select_related("user").order_by("created_at", "pk")
+    for row in pending:
+        if row.what != "wrote the draft":
+            people.setdefault(row.user.get_username(), []).append(row.what)
+    return list(people.items())
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.http import reswap, retarget
 
 from articles import extract, quotes
+from articles.checking import locate_in_current_snapshot
 from articles.models import Quote, Snapshot, Source
 from config.http import AuthedHtmxRequest
 
@@ -119,7 +120,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _capture(request: AuthedHtmxRequest, snapshot: Snapshot, start: int, end: int) -> Quote:
-    """Return the quote of this span of the snapshot, creating it with a selector built from our text."""
+    """Return the quote of this span of the snapshot, creating it with a selector built from our text.
+
+    A new quote is located at once in the source's current copy, which may be newer than the one it
+    was selected in: it is never published "not yet checked" while it waits for the next re-check.
+    """
     with transaction.atomic():
         # Lock the (immutable) snapshot row so that a double submit finds the first quote, not a twin.
         Snapshot.objects.select_for_update().filter(pk=snapshot.pk).values("pk").get()
@@ -127,10 +132,12 @@ def _capture(request: AuthedHtmxRequest, snapshot: Snapshot, start: int, end: in
         if existing is not None:
             return existing
         selector = quotes.build_selector(snapshot.main_text, start, end)
-        return Quote.objects.create(
+        quote = Quote.objects.create(
             source_id=snapshot.source_id, snapshot=snapshot, exact=selector.exact, prefix=selector.prefix,
             suffix=selector.suffix, start=selector.start, end=selector.end, captured_by=request.user,
         )  # fmt: skip
+        locate_in_current_snapshot(quote)
+        return quote
 
 
 @dataclass(frozen=True)
@@ -187,7 +194,7 @@ def statement_create(request: AuthedHtmxRequest, quote_pk: int) -> HttpResponse:
     if request.method == "POST":
         form = StatementForm(request.POST)
         if form.is_valid():
-            statement = _save_statement(quote, form.cleaned_data)
+            statement = _save_statement(quote, form.cleaned_data, by=request.user)
             return _into_dispute(request, statement, form)
     else:
         target = DisputeTargetForm(request.GET)
@@ -198,13 +205,13 @@ def statement_create(request: AuthedHtmxRequest, quote_pk: int) -> HttpResponse:
                   _attribute_context(quote, form, chosen=chosen))  # fmt: skip
 
 
-def _save_statement(quote: Quote, data: dict[str, Any]) -> Statement:
+def _save_statement(quote: Quote, data: dict[str, Any], *, by: Any) -> Statement:
     """Return the statement of this quote by this speaker, so a double submit saves it once."""
     with transaction.atomic():
         Quote.objects.select_for_update().filter(pk=quote.pk).values("pk").get()
         statement, _ = Statement.objects.get_or_create(
             quote=quote, speaker=data["speaker"], attribution=data["attribution"],
-            defaults={"stated_on": data["stated_on"]},
+            defaults={"stated_on": data["stated_on"], "created_by": by},
         )  # fmt: skip
     return statement
 

@@ -14,7 +14,7 @@ from playwright import sync_api
 from articles.models import Source
 from articles.tests.test_checking import html, make_source, page, serve, server, site  # noqa: F401
 from articles.tests.test_tasks import dispatch, queue, start_worker, worker  # noqa: F401
-from disputes.models import Actor, Dispute, DisputeLink, Event, Statement
+from disputes.models import Actor, Dispute, DisputeLink, Event, Statement, content_hash
 from tests.browser.helpers import DESKTOP, PHONE, OpenPage, save_screenshots, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -135,12 +135,17 @@ def test_submit_review_revise_approve_then_recheck(
     own.submit(by=editor_reviewer)
     author, author_problems = open_page(f"/login/?next=/review/{own.pk}/", DESKTOP)
     sign_in(author, editor_reviewer)
-    sync_api.expect(author.get_by_text("You wrote or last edited this dispute")).to_be_visible()
+    sync_api.expect(author.get_by_text("You contributed to this version (wrote this dispute")).to_be_visible()
     sync_api.expect(author.get_by_role("button", name="Record decision")).to_have_count(0)
     token = author.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
     forged = author.request.post(
         f"{base}/review/{own.pk}/decide/",
-        form={"decision": "approve", "comment": "", "version": str(own.version)},
+        form={
+            "decision": "approve",
+            "comment": "",
+            "version": str(own.version),
+            "content_hash": content_hash(own.frozen()),
+        },
         headers={"X-CSRFToken": token or "", "Referer": author.url},
     )
     assert forged.status == 403

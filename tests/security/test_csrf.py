@@ -47,6 +47,7 @@ POSTS: dict[str, Post] = {
     # Invalid forms: the answer must still get past the CSRF check, without fetching anything.
     "articles:source-add": Post("editor", lambda w: reverse("articles:source-add"), lambda w: {"url": ""}),
     "articles:source-edit": Post("editor", lambda w: reverse("articles:source-edit", args=[w.source.pk]), lambda w: {"language": "?" * 50}),
+    "articles:outlet-edit": Post("editor", lambda w: reverse("articles:outlet-edit", args=[w.source.outlet_id]), lambda w: {"name": ""}),
     "review:decide": Post("reviewer", lambda w: reverse("review:decide", args=[w.in_review.pk]), _version(lambda w: w.in_review), htmx=False),
     "review:withdraw": Post("reviewer", lambda w: reverse("review:withdraw", args=[w.published.pk]), _version(lambda w: w.published), htmx=False),
     "review:reconfirm": Post("reviewer", lambda w: reverse("review:reconfirm", args=[w.published.pk]), _version(lambda w: w.published), htmx=False),
@@ -55,6 +56,7 @@ POSTS: dict[str, Post] = {
     "disputes:quote-find": Post("editor", lambda w: reverse("disputes:quote-find", args=[w.source.pk])),
     "disputes:statement-create": Post("editor", lambda w: reverse("disputes:statement-create", args=[w.quote.pk])),
     "disputes:actor-create": Post("editor", lambda w: reverse("disputes:actor-create")),
+    "disputes:actor-edit": Post("editor", lambda w: reverse("disputes:actor-edit", args=[w.actor.pk]), lambda w: {"name": ""}),
     "disputes:dispute-new": Post("editor", lambda w: reverse("disputes:dispute-new")),
     "disputes:dispute-edit": Post("editor", lambda w: reverse("disputes:dispute-edit", args=[w.draft.pk]), _version(lambda w: w.draft)),
     "disputes:dispute-link-add": Post("editor", lambda w: reverse("disputes:dispute-link-add", args=[w.draft.pk]), lambda w: {**_version(lambda w: w.draft)(w), "statement": w.statement.pk, "role": "appearance"}),

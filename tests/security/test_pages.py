@@ -36,6 +36,7 @@ SHOW_HOSTILE_TEXT = {
     "disputes:index", "disputes:dispute-detail", "disputes:source-detail", "disputes:desk-home",
     "disputes:notifications", "disputes:dispute-edit", "disputes:dispute-preview", "disputes:statement-detail",
     "articles:source-list", "articles:source-detail", "review:queue", "review:recheck", "review:dispute",
+    "articles:outlet-edit", "disputes:actor-edit",
 }  # fmt: skip
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "cite", "poster", "data", "srcset", "background"}
 
@@ -75,12 +76,14 @@ def pages(w: World) -> dict[str, list[str]]:
         ],
         "articles:source-add": [reverse("articles:source-add")],
         "articles:source-edit": [reverse("articles:source-edit", args=[source.pk])],
+        "articles:outlet-edit": [reverse("articles:outlet-edit", args=[source.outlet_id])],
         "disputes:statement-create": [
             reverse("disputes:statement-create", args=[w.quote.pk]),
             reverse("disputes:statement-create", args=[w.quote.pk]) + f"?dispute={draft.pk}&role=rebuttal",
         ],
         "disputes:statement-detail": [reverse("disputes:statement-detail", args=[w.statement.pk])],
         "disputes:actor-create": [reverse("disputes:actor-create")],
+        "disputes:actor-edit": [reverse("disputes:actor-edit", args=[w.actor.pk])],
         "disputes:actor-search": [reverse("disputes:actor-search") + "?q=script"],
         "disputes:dispute-new": [reverse("disputes:dispute-new")],
         "disputes:claim-counter": [reverse("disputes:claim-counter") + "?claim_text=%3Cscript%3E"],
