@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
+from django.db import transaction
 from django.utils import timezone
 
 from . import fetching
@@ -136,9 +137,17 @@ class SourceDetailsForm(forms.ModelForm):
             code="unknown_outlet",
         )
 
+    def save(self, commit: bool = True) -> Source:
+        raise TypeError("Save a source's details with save_details(by=…): they must be recorded and reviewed.")
+
+    @transaction.atomic
     def save_details(self, *, by: Any) -> list[DetailChange]:
-        """Save the details through the models, which record and announce each change; return them."""
-        source = Source.objects.get(pk=self.instance.pk)
+        """Save the details through the models, which record and announce each change; return them.
+
+        All or nothing. The source's row is locked first, then its outlet's, the order in which a
+        dispute citing the page takes them: two people at once wait for each other, never deadlock.
+        """
+        source = Source.objects.select_for_update(of=("self",)).select_related("outlet").get(pk=self.instance.pk)
         outlet = self.cleaned_data.get("outlet_name")
         changes = []
         if self.new_outlet_name and outlet is not None:

@@ -165,17 +165,7 @@ class Source(models.Model):
     @property
     def label(self) -> str:
         """Name the article for a sentence: "The Kyiv Independent article (11 Nov 2024)"."""
-        name = self.outlet.name if self.outlet_id else ""
-        if not name:
-            what = f"The article at {self.url}"
-        elif name.lower().startswith("the "):
-            what = f"{name} article"
-        else:
-            what = f"The {name} article"
-        if self.published_at:
-            day = timezone.localtime(self.published_at)
-            what += f" ({day.day} {day:%b %Y})"
-        return what
+        return signals.article_label(self.outlet.name if self.outlet_id else "", self.published_at, self.url)
 
     # --- the re-check pipeline (DESIGN §5): lease, schedule, record -------------------------------
 

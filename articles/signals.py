@@ -94,13 +94,31 @@ class QuoteChange:
 
     @property
     def reason(self) -> str:
-        """Say, for an editor and a reader, what happened to the passage."""
+        """Say, for an editor, what happened to the passage."""
         return quote_reason(self.quote.source, self.quote, self.status, self.check)
 
+    def reason_for(self, label: str) -> str:
+        """Say it for readers, naming the article as they know it (`label`)."""
+        return quote_reason(self.quote.source, self.quote, self.status, self.check, label=label)
 
-def quote_reason(source: Source, quote: Quote, status: str, check: QuoteCheck | None = None) -> str:
-    """Word what happened to a cited passage."""
-    label, passage = source.label, f"“{quote.excerpt()}”"
+
+def article_label(outlet: str, published_at: dt.datetime | None, url: str) -> str:
+    """Name an article for a sentence: "The Kyiv Independent article (11 Nov 2024)"."""
+    if not outlet:
+        what = f"The article at {url}"
+    elif outlet.lower().startswith("the "):
+        what = f"{outlet} article"
+    else:
+        what = f"The {outlet} article"
+    if published_at:
+        day = timezone.localtime(published_at)
+        what += f" ({day.day} {day:%b %Y})"
+    return what
+
+
+def quote_reason(source: Source, quote: Quote, status: str, check: QuoteCheck | None = None, *, label: str = "") -> str:
+    """Word what happened to a cited passage; `label` names the article as the reader knows it."""
+    label, passage = label or source.label, f"“{quote.excerpt()}”"
     if status == "gone":
         return f"{label} no longer carries the quoted passage {passage}"
     if status == "gone_with_page":
@@ -121,9 +139,9 @@ def quote_reason(source: Source, quote: Quote, status: str, check: QuoteCheck | 
     return f"{label}: the quoted passage {passage} is now “{status.replace('_', ' ')}”"
 
 
-def source_reason(source: Source, liveness: str) -> str:
-    """Word what happened to a cited page."""
-    label = source.label
+def source_reason(source: Source, liveness: str, *, label: str = "") -> str:
+    """Word what happened to a cited page; `label` names the article as the reader knows it."""
+    label = label or source.label
     if liveness == "dead":
         return f"{label} is gone: its address has answered with errors for more than 48 hours"
     if liveness == "soft_404":

@@ -32,8 +32,8 @@ FETCHES_SHOWN = 30
 SOURCES_PER_PAGE = 50
 OUTLET_SOURCES_SHOWN = 20
 OUTLET_SAVED = (
-    "Published disputes citing its sources went back to review; readers keep the approved words until a reviewer "
-    "approves."
+    "Any published dispute citing one of its sources goes back to review; readers keep the approved words until "
+    "a reviewer approves."
 )
 HTMX_STOP_POLLING = 286
 CARRIED_PARAMS = ("dispute", "role", "version")

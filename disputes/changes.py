@@ -130,7 +130,7 @@ def _link_details(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 # What readers see of a cited source and a speaker, as a reviewer calls it.
 SOURCE_DETAILS = [
-    ("title", "headline"), ("outlet", "outlet"), ("outlet_homepage", "outlet's homepage"), ("byline", "byline"),
+    ("title", "headline"), ("outlet", "outlet"), ("outlet_homepage", "outlet homepage"), ("byline", "byline"),
     ("published_at", "publication date"), ("language", "language"),
 ]  # fmt: skip
 SPEAKER_DETAILS = [

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -749,7 +750,18 @@ def _sync(instance: models.Model, values: dict[str, Any]) -> bool:
     return bool(changed)
 
 
-def _write(plan: _Plan, result: ImportResult) -> None:
+def _shared(result: ImportResult, kind: str, row: Any, values: dict[str, Any], keep: bool) -> None:
+    """Bring an existing shared row (outlet, source, speaker) in line with the file, through its model.
+
+    Such a row is shown by disputes: `update_details` records the change on each (by the system) and
+    sends the published ones back to review, as a change made on the desk does. `keep` leaves the row
+    as it is (the seed story, loaded on every start, must not undo what people corrected since).
+    """
+    changed = False if keep else bool(row.update_details(by=None, **values))
+    result.note(kind, "changed" if changed else "unchanged")
+
+
+def _write(plan: _Plan, result: ImportResult, *, keep_existing: bool = False) -> None:
     """Write a validated plan, referred records first, counting what each record did to the database."""
     outlet_pks: dict[str, int] = {}
     for record in plan.outlets:
@@ -759,7 +771,7 @@ def _write(plan: _Plan, result: ImportResult) -> None:
             outlet = Outlet.objects.create(domain=record["domain"], **values)
             result.note("outlets", "created")
         else:
-            result.note("outlets", "changed" if _sync(outlet, values) else "unchanged")
+            _shared(result, "outlets", outlet, values, keep_existing)
         outlet_pks[record["domain"]] = outlet.pk
     missing = {record["outlet"] for record in plan.sources if record.get("outlet")} - set(outlet_pks)
     outlet_pks.update(Outlet.objects.filter(domain__in=missing).values_list("domain", "pk"))
@@ -775,7 +787,10 @@ def _write(plan: _Plan, result: ImportResult) -> None:
             source = Source.objects.create(url=record["url"], next_check_at=timezone.now(), **values)
             result.note("sources", "created")
         else:
-            result.note("sources", "changed" if _sync(source, values) else "unchanged")
+            if "outlet_id" in values:
+                outlet_id = values.pop("outlet_id")
+                values["outlet"] = Outlet.objects.get(pk=outlet_id) if outlet_id else None
+            _shared(result, "sources", source, values, keep_existing)
         source_pks[record["url"]] = source.pk
     missing = {record["source"] for record in plan.quotes.values()} - set(source_pks)
     source_pks.update(Source.objects.filter(url__in=missing).values_list("url", "pk"))
@@ -794,7 +809,7 @@ def _write(plan: _Plan, result: ImportResult) -> None:
             actor = Actor.objects.create(name=record["name"], organisation_id=organisation_pk, **values)
             result.note("actors", "created")
         else:
-            result.note("actors", "changed" if _sync(actor, values) else "unchanged")
+            _shared(result, "actors", actor, values, keep_existing)
         actor_pks[actor_id] = actor.pk
         return actor.pk
 
@@ -826,6 +841,8 @@ def _write(plan: _Plan, result: ImportResult) -> None:
         if statement is None:
             statement = Statement.objects.create(**key, **values)
             result.note("statements", "created")
+        elif keep_existing:
+            result.note("statements", "unchanged")
         else:
             result.note("statements", "changed" if _sync(statement, values) else "unchanged")
         statement_pks[statement_id] = statement.pk
@@ -913,14 +930,17 @@ def parse_json(text: str | bytes) -> Any:
         ) from None
 
 
-def import_document(document: Any) -> ImportResult:
-    """Validate a parsed document, then write it in one transaction; raise ImportFileError if it is bad."""
+def import_document(document: Any, *, keep_existing: bool = False) -> ImportResult:
+    """Validate a parsed document, then write it in one transaction; raise ImportFileError if it is bad.
+
+    `keep_existing` leaves the outlets, sources, speakers and statements already here as they are.
+    """
     plan = validate_document(document)
     result = ImportResult()
     try:
         with transaction.atomic():
-            _write(plan, result)
-    except (DatabaseError, TransitionError) as exc:
+            _write(plan, result, keep_existing=keep_existing)
+    except (DatabaseError, TransitionError, ValidationError) as exc:
         raise ImportFileError([f"The database refused the import, so nothing was written: {exc}"]) from exc
     return result
 
@@ -943,10 +963,11 @@ def import_file(path: Path | str) -> ImportResult:
 
 
 def load_seed_story(path: Path = SEED_STORY) -> ImportResult:
-    """Import the demo story, leaving alone the seed disputes that are already in the database.
+    """Import the demo story, leaving alone the seed disputes, sources, outlets and speakers already here.
 
-    `make run` loads the seeds on every start; a demo editor's changes to a seed dispute must survive
-    a restart rather than be put back to the file's version.
+    `make run` loads the seeds on every start; a demo editor's changes to a seed dispute, or to the
+    details of a source or speaker it shows, must survive a restart rather than be put back to the
+    file's version.
     """
     try:
         document = parse_json(Path(path).read_bytes())
@@ -964,7 +985,7 @@ def load_seed_story(path: Path = SEED_STORY) -> ImportResult:
             for record in document["disputes"]
             if not (isinstance(record, dict) and record.get("slug") in existing)
         ]
-    result = import_document(document)
+    result = import_document(document, keep_existing=True)
     for _ in kept:
         result.note("disputes", "kept")
     return result

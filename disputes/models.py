@@ -8,6 +8,7 @@ leaves an `Event`.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -25,7 +26,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.checking import locate_in_current_snapshot
-from articles.models import Quote, Source
+from articles.models import Outlet, Quote, Source
 from articles.signals import DetailChange, changed_details, described
 
 User = settings.AUTH_USER_MODEL
@@ -121,6 +122,7 @@ class Actor(models.Model):
         if "name" in written:
             shows |= Q(links__statement__speaker__organisation=self)
         note = f"Details of {current.name} changed: {described(changes)}."
+        SharedRowChange.objects.create(actor=self, user=by, note=note, changes=[c.as_data() for c in changes])
         Dispute.objects.filter(shows).review_changed_details(
             by=by, note=note, data={"actor": self.pk, "changes": [change.as_data() for change in changes]},
             what="changed a cited speaker's details",
@@ -381,8 +383,12 @@ class Dispute(models.Model):
         if user.pk is not None and user.pk == self.last_edited_by_id:
             done.append("edited it last")
         if user.pk is not None and self.pk is not None:
-            pending = self.contributors.pending().filter(user_id=user.pk).order_by("created_at", "pk")
-            done += [what for what in pending.values_list("what", flat=True) if what != "wrote the draft"]
+            rows = self.contributors.pending()
+            if self.state == self.State.PUBLISHED and self.public_revision_id:
+                # Nothing is pending: the decision (a re-confirmation) is about the version readers see.
+                rows = self.contributors.filter(Q(approved_in__isnull=True) | Q(approved_in=self.public_revision_id))
+            rows = rows.filter(user_id=user.pk).order_by("created_at", "pk")
+            done += [what for what in rows.values_list("what", flat=True) if what != "wrote the draft"]
         self._contributions = (key, done)
         return done
 
@@ -469,6 +475,11 @@ class Dispute(models.Model):
             raise InvalidTransition(
                 f"Only a dispute in review can be published; this one is {self.get_state_display().lower()}."  # type: ignore[attr-defined]
             )
+        # Readers never see "not yet checked" for a passage we hold a copy of (an imported quote, say).
+        # Before the dispute's lock: a check locks quotes, then disputes; this must not do the reverse.
+        unchecked = Quote.objects.filter(statements__links__dispute=self, status=Quote.Status.NOT_CHECKED)
+        for quote in unchecked.distinct():
+            locate_in_current_snapshot(quote)
         # Lock the row first: a second reviewer approving at the same moment waits here, then finds
         # the version moved on and gets a clear conflict instead of a duplicate revision.
         now_state = Dispute.objects.select_for_update().filter(pk=self.pk).values_list("state", "version").first()
@@ -477,10 +488,6 @@ class Dispute(models.Model):
         if now_state[1] != self.version:
             raise StaleDispute(CONTENT_MOVED)  # still in review, but not as the reviewer saw it
         version = self.version
-        # Readers never see "not yet checked" for a passage we hold a copy of (an imported quote, say).
-        unchecked = Quote.objects.filter(statements__links__dispute=self, status=Quote.Status.NOT_CHECKED)
-        for quote in unchecked.distinct():
-            locate_in_current_snapshot(quote)
         previous = self.public_revision.data if self.public_revision_id else None  # type: ignore[union-attr]
         data = self.frozen()
         digest = content_hash(data)
@@ -492,6 +499,7 @@ class Dispute(models.Model):
             author=self.created_by, editor=self.last_edited_by,
         )  # fmt: skip
         self.contributors.pending().update(approved_in=revision)
+        SharedRowChange.objects.pending().shown_in(self.links.all()).update(approved_in=revision)
         now = timezone.now()
         first = self.published_at is None
         # Readers see what changed since the version they could read before, in words, in the history.
@@ -619,12 +627,22 @@ class Dispute(models.Model):
             raise InvalidTransition(f"Unknown role: {role}.")
         if self.links.filter(statement=statement).exists():
             raise InvalidTransition("This statement is already part of the dispute.")
+        # Lock the rows the statement shows before the dispute (the order `update_details` takes them
+        # in): a change to one of them made at this moment is either seen below or sees this link.
+        quote = Quote.objects.select_related("source").get(pk=statement.quote_id)
+        Source.objects.select_for_update().filter(pk=quote.source_id).values("pk").first()
+        Outlet.objects.select_for_update().filter(pk=quote.source.outlet_id).values("pk").first()
+        speakers = [pk for pk in (statement.speaker_id, getattr(statement.speaker, "organisation_id", None)) if pk]
+        list(Actor.objects.select_for_update().filter(pk__in=speakers).order_by("pk").values("pk"))
         self._claim_edit(by=by, version=version)
         position = (self.links.aggregate(models.Max("position"))["position__max"] or 0) + 1
         link = DisputeLink.objects.create(dispute=self, statement=statement, role=role, note=note, position=position)
-        # The words come in with their authors: whoever attributed the statement and captured its quote.
+        # The words come in with their authors: whoever attributed the statement and captured its quote,
+        # and whoever changed the source, outlet or speaker it shows in a way no approval has covered yet.
         Contributor.record([self.pk], statement.created_by_id, "wrote a cited statement")
         Contributor.record([self.pk], statement.quote.captured_by_id, "captured a cited quote")
+        for user_id, what in SharedRowChange.objects.pending().shown_by(DisputeLink.objects.filter(pk=link.pk)):
+            Contributor.record([self.pk], user_id, what)
         Event.objects.create(dispute=self, actor=by, kind="link_added", data={"link": link.pk, "role": role})
         return link
 
@@ -706,6 +724,14 @@ class Dispute(models.Model):
         if shown:
             data = self.frozen()
             if self.public_revision_id is None or self.public_revision.data != data:  # type: ignore[union-attr]
+                # Work on the desk no reviewer has approved must not go out with the file's words.
+                hands = self.contributors.pending().exclude(what="wrote the draft").select_related("user")
+                if hands:
+                    who = "; ".join(f"{hand.user.get_username()} {hand.what}" for hand in hands)
+                    raise InvalidTransition(
+                        f"“{self.slug}” has changes on the desk that no reviewer has approved ({who}): "
+                        "decide on them in the review queue first, or import this dispute as a draft."
+                    )
                 revision = Revision.objects.create(
                     dispute=self, dispute_version=self.version, data=data, content_hash=content_hash(data),
                     approved_by=None, author=self.created_by, editor=self.last_edited_by,
@@ -873,6 +899,78 @@ def content_hash(data: Mapping[str, Any]) -> str:
     """Hash a would-be revision: equal hashes, equal words for readers (keys sorted, no spacing)."""
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def frozen_moment(value: object) -> dt.datetime | None:
+    """Read a time frozen as ISO text, so that it goes out spelled like every other time."""
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+class SharedRowChangeQuerySet(models.QuerySet["SharedRowChange"]):
+    def pending(self) -> SharedRowChangeQuerySet:
+        """Changes no reviewer has approved yet in a revision showing the row."""
+        return self.filter(approved_in__isnull=True)
+
+    def shown_in(self, links: models.QuerySet[DisputeLink]) -> SharedRowChangeQuerySet:
+        """Changes to the rows these links show: their sources, outlets, speakers and organisations."""
+        return self.filter(
+            Q(source__in=links.values("statement__quote__source_id"))
+            | Q(outlet__in=links.values("statement__quote__source__outlet_id"))
+            | Q(actor__in=links.values("statement__speaker_id"))
+            | Q(actor__in=links.values("statement__speaker__organisation_id"))
+        )
+
+    def shown_by(self, links: models.QuerySet[DisputeLink]) -> list[tuple[int, str]]:
+        """Who made these changes to the rows the links show, and what to call their hand in it."""
+        rows = self.shown_in(links).filter(user__isnull=False).values_list("user_id", "source_id", "outlet_id")
+        return sorted(
+            {
+                (user_id, "changed a cited source's details" if source_id else
+                 "changed a cited outlet's details" if outlet_id else "changed a cited speaker's details")
+                for user_id, source_id, outlet_id in rows
+            }
+        )  # fmt: skip
+
+
+class SharedRowChange(models.Model):
+    """A change someone made by hand to a row many disputes show: a source's details, an outlet, a speaker.
+
+    The record of every such change, whether or not a dispute shows the row yet, and the four-eyes
+    memory of it: until a reviewer approves a revision showing the row (`approved_in`), whoever made the
+    change contributed to every dispute that comes to show it, and may not approve that dispute.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outlet = models.ForeignKey("articles.Outlet", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(help_text="What changed, in words: headline “A” → “B”")
+    changes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    approved_in = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The first approval of a revision showing the row after this change",
+    )  # fmt: skip
+
+    objects = SharedRowChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__isnull=False, outlet__isnull=True, actor__isnull=True)
+                | Q(source__isnull=True, outlet__isnull=False, actor__isnull=True)
+                | Q(source__isnull=True, outlet__isnull=True, actor__isnull=False),
+                name="shared_row_change_of_one_row",
+            )
+        ]
+        indexes = [models.Index(fields=["approved_in"], name="shared_row_change_pending")]
+
+    def __str__(self) -> str:
+        return self.note
 
 
 class ContributorQuerySet(models.QuerySet["Contributor"]):
@@ -1095,7 +1193,7 @@ class Notification(models.Model):
             recipients: set[int] = set()
             if event.kind in cls.FOR_EDITORS:
                 recipients |= editors
-            # A changed detail calls for a review only when it sent a published dispute back to review.
+            # A changed detail calls reviewers only to a dispute now in review (sent back, or waiting already).
             if event.kind in cls.FOR_REVIEWERS and (event.kind != "details_changed" or _sent_to_review(event)):
                 # Four-eyes: the dispute's own editors cannot review it, so the review call is not for them.
                 recipients |= reviewers - editors

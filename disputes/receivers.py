@@ -17,13 +17,35 @@ from django.dispatch import receiver
 from articles import signals
 from articles.models import Fetch, Outlet, Source
 
-from .models import Dispute, DisputeLink, Event
+from .models import Dispute, DisputeLink, Event, SharedRowChange, frozen_moment
 
 
 def _public_disputes() -> Any:
     # Readers see every approved dispute that is not withdrawn, including one whose next revision
     # is in progress (its public page still shows the last approved revision).
     return Dispute.objects.public().exclude(state=Dispute.State.WITHDRAWN)
+
+
+def _labels(dispute_ids: set[int], source: Source) -> dict[int, str]:
+    """Name the source in each dispute's reason as its readers know it: as approved, never the live row.
+
+    A flag's reason is shown to readers, so an outlet renamed on the desk, and not yet approved, must
+    not reach them through it. One query for any number of disputes.
+    """
+    labels = {}
+    revisions = Dispute.objects.filter(pk__in=dispute_ids).values_list("pk", "public_revision__data")
+    for pk, data in revisions:
+        frozen = next(
+            (link.get("source") or {} for link in (data or {}).get("links", [])
+             if (link.get("source") or {}).get("id") == source.pk),
+            None,
+        )  # fmt: skip
+        if frozen is None:  # cited by a revision in progress only: its address, which never changes
+            labels[pk] = signals.article_label("", None, source.url)
+        else:
+            published_at = frozen_moment(frozen.get("published_at"))
+            labels[pk] = signals.article_label(frozen.get("outlet", ""), published_at, frozen.get("url", source.url))
+    return labels
 
 
 @receiver(signals.quote_status_changed, dispatch_uid="disputes.flag_for_quote_changes")
@@ -38,8 +60,10 @@ def flag_disputes_citing_quotes(
         .order_by("dispute_id", "position", "pk")
         .values_list("dispute_id", "statement__quote_id")
     )
+    links = list(links)
+    labels = _labels({dispute_id for dispute_id, _ in links}, source)
     for dispute_id, quote_id in links:
-        reason = by_quote[quote_id].reason
+        reason = by_quote[quote_id].reason_for(labels[dispute_id])
         if reason not in reasons[dispute_id]:
             reasons[dispute_id].append(reason)
     flagged = Dispute.objects.flag_for_recheck({pk: "; ".join(texts) + "." for pk, texts in reasons.items()})
@@ -53,8 +77,11 @@ def flag_disputes_citing_quotes(
 def flag_disputes_citing_source(sender: type, *, source: Source, fetch: Fetch, liveness: str, **kwargs: Any) -> None:
     """Flag every public dispute that cites the page, once, saying what became of it."""
     reason = signals.source_reason(source, liveness)
-    citing = _public_disputes().filter(links__statement__quote__source=source).values_list("pk", flat=True)
-    flagged = Dispute.objects.flag_for_recheck(dict.fromkeys(citing, reason + "."))
+    citing = set(_public_disputes().filter(links__statement__quote__source=source).values_list("pk", flat=True))
+    labels = _labels(citing, source)
+    flagged = Dispute.objects.flag_for_recheck(
+        {pk: signals.source_reason(source, liveness, label=labels[pk]) + "." for pk in citing}
+    )
     Event.objects.create(
         source=source, kind="source_changed", note=reason + ".",
         data={"fetch": fetch.pk, "liveness": liveness, "final_url": source.final_url, "flagged": flagged},
@@ -81,6 +108,8 @@ def review_disputes_showing_details(
         note = f"Source details changed: {signals.described(changes)}."
         data["source"] = instance.pk
         what = "changed a cited source's details"
+    row = {"outlet": instance} if sender is Outlet else {"source": instance}
+    SharedRowChange.objects.create(**row, user=by, note=note, changes=data["changes"])
     recorded = showing.review_changed_details(by=by, note=note, data=data, what=what)
     if sender is Source:
         Event.objects.create(

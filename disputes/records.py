@@ -9,7 +9,6 @@ Each function costs the same number of queries however many disputes, statements
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from articles.models import Quote, Source
-from disputes.models import Dispute, DisputeLink, DisputeQuerySet, Event
+from disputes.models import Dispute, DisputeLink, DisputeQuerySet, Event, frozen_moment
 from disputes.templatetags.public_pages import http_url, resolution_label
 from disputes.views.public import Card
 
@@ -289,14 +288,6 @@ def _source_id(link: dict[str, Any]) -> int | None:
 def _quote_id(link: dict[str, Any]) -> int | None:
     value = (link.get("quote") or {}).get("id")
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def frozen_moment(value: object) -> dt.datetime | None:
-    """Read a time frozen as ISO text, so that it goes out spelled like every other time."""
-    try:
-        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _label(choices: type[Any], value: object) -> str:

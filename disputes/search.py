@@ -101,7 +101,12 @@ def touch_related(dispute_ids: list[int], *, keys: Iterable[tuple[str, str]] = (
         if kind in kinds:
             shared |= Q(kind=kind, key=key)
     related = PublicFacet.objects.filter(shared).exclude(dispute_id__in=dispute_ids)
-    Dispute.objects.filter(pk__in=related.values("dispute_id")).update(public_changed_at=timezone.now())
+    # SKIP LOCKED: this runs while the caller holds its own disputes' rows; waiting here for another
+    # dispute's row (held by a change to a source they share, which locks in its own order) could
+    # deadlock. A row skipped is one another transaction is changing; only its cache validator lags.
+    free = Dispute.objects.filter(pk__in=related.values("dispute_id"))
+    free = free.select_for_update(skip_locked=True, of=("self",)).order_by().values("pk")
+    Dispute.objects.filter(pk__in=free).update(public_changed_at=timezone.now())
 
 
 # --- searching ------------------------------------------------------------------------------------------

@@ -3,11 +3,15 @@
 - `Revision.content_hash`: what a reviewer approved, as the hash of the would-be revision they saw.
 - `Statement.created_by`: who attributed the words, a contributor to every dispute that cites them.
 - `Contributor`: everyone whose work the next approval of a dispute covers.
-- Existing revisions gain what readers were shown live until now (a source's byline and language)
-  and the ids that tell a statement and a speaker apart across revisions; then their hash.
+- `SharedRowChange`: every change by hand to a source's details, an outlet or a speaker, until an
+  approval of a revision showing the row covers it.
+- Existing revisions gain what readers were shown live until now (a source's language; its byline,
+  which no page showed, starts empty) and the ids that tell a statement and a speaker apart across
+  revisions; then their hash.
 - Open rounds (disputes not approved since their last change) get their contributors from the
   history: the author, and the actor of every edit since the last approval.
-- A trigger refuses a Revision approved by one of its open contributors, on PostgreSQL and SQLite.
+- A trigger refuses a Revision approved by one of its open contributors or by the dispute's author,
+  on PostgreSQL and SQLite.
 """
 
 import hashlib
@@ -25,7 +29,8 @@ PG_UP = """
 CREATE OR REPLACE FUNCTION disputes_revision_four_eyes() RETURNS trigger AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM disputes_contributor
-                WHERE dispute_id = NEW.dispute_id AND user_id = NEW.approved_by_id AND approved_in_id IS NULL) THEN
+                WHERE dispute_id = NEW.dispute_id AND user_id = NEW.approved_by_id AND approved_in_id IS NULL)
+       OR EXISTS (SELECT 1 FROM disputes_dispute WHERE id = NEW.dispute_id AND created_by_id = NEW.approved_by_id) THEN
         RAISE EXCEPTION 'four-eyes: user % contributed to this version of dispute %', NEW.approved_by_id, NEW.dispute_id
             USING ERRCODE = 'check_violation';
     END IF;
@@ -42,9 +47,10 @@ DROP FUNCTION IF EXISTS disputes_revision_four_eyes();
 """
 SQLITE_UP = """
 CREATE TRIGGER disputes_revision_four_eyes BEFORE INSERT ON disputes_revision
-WHEN NEW.approved_by_id IS NOT NULL AND EXISTS (
+WHEN NEW.approved_by_id IS NOT NULL AND (EXISTS (
     SELECT 1 FROM disputes_contributor
      WHERE dispute_id = NEW.dispute_id AND user_id = NEW.approved_by_id AND approved_in_id IS NULL)
+  OR EXISTS (SELECT 1 FROM disputes_dispute WHERE id = NEW.dispute_id AND created_by_id = NEW.approved_by_id))
 BEGIN
     SELECT RAISE(ABORT, 'four-eyes: the approver contributed to this version');
 END;
@@ -58,7 +64,7 @@ def content_hash(data):
 
 
 def complete_revisions(apps, schema_editor):
-    """Freeze into each revision what its readers were shown live (byline, language), and the ids."""
+    """Freeze into each revision what its readers were shown live (the language), and the ids."""
     Revision = apps.get_model("disputes", "Revision")
     Statement = apps.get_model("disputes", "Statement")
     Source = apps.get_model("articles", "Source")
@@ -70,8 +76,10 @@ def complete_revisions(apps, schema_editor):
         for link in links:
             frozen_source = link.get("source") or {}
             source = sources.get(frozen_source.get("id"))
+            # The language was read live (the quote's `lang`): freeze what readers got. No public page
+            # showed the byline, so no reviewer approved one: it starts empty.
+            frozen_source.setdefault("byline", "")
             if source is not None:
-                frozen_source.setdefault("byline", source.byline)
                 frozen_source.setdefault("language", source.language)
             speaker = link.get("speaker") or {}
             quote_id = (link.get("quote") or {}).get("id")
@@ -187,6 +195,81 @@ class Migration(migrations.Migration):
                         condition=models.Q(("approved_in__isnull", True)),
                         fields=("dispute", "user", "what"),
                         name="contributor_once_a_round",
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="SharedRowChange",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("note", models.TextField(help_text="What changed, in words: headline “A” → “B”")),
+                ("changes", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="disputes.actor",
+                    ),
+                ),
+                (
+                    "approved_in",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The first approval of a revision showing the row after this change",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="disputes.revision",
+                    ),
+                ),
+                (
+                    "outlet",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="articles.outlet",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="articles.source",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["created_at", "pk"],
+                "indexes": [models.Index(fields=["approved_in"], name="shared_row_change_pending")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("actor__isnull", True), ("outlet__isnull", True), ("source__isnull", False)),
+                            models.Q(("actor__isnull", True), ("outlet__isnull", False), ("source__isnull", True)),
+                            models.Q(("actor__isnull", False), ("outlet__isnull", True), ("source__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="shared_row_change_of_one_row",
                     )
                 ],
             },

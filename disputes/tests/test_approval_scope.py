@@ -32,7 +32,7 @@ from disputes.models import (
     StaleDispute,
     content_hash,
 )
-from disputes.tests.factories import add_link
+from disputes.tests.factories import add_link, ready_for_review
 
 pytestmark = pytest.mark.django_db
 
@@ -366,3 +366,102 @@ def test_a_source_page_stays_the_same_while_its_details_wait_for_review(
     source.update_details(by=editor, title=NEW_TITLE, published_at=timezone.now() - dt.timedelta(days=3))
     assert client.get(url, headers={"if-none-match": etag}).status_code == 304
     assert client.get(titled.get_absolute_url()).status_code == 200
+
+
+# --- what a second pair of eyes found -------------------------------------------------------------
+
+
+def test_a_recheck_reason_names_the_source_as_readers_know_it(titled: Dispute, editor: User) -> None:
+    """The reason of a flag is public: an outlet renamed on the desk, not yet approved, must not leak."""
+    from articles import signals
+    from articles.models import Fetch
+
+    source = cited_source(titled)
+    approved_outlet = titled.public_revision.data["links"][0]["source"]["outlet"]
+    source.outlet.update_details(by=editor, name="A name nobody approved")
+    titled.refresh_from_db()
+    assert titled.state == Dispute.State.IN_REVIEW  # readers keep the approved revision meanwhile
+    fetch = Fetch.objects.create(source=source, slot=timezone.now(), requested_url=source.url)
+    signals.source_changed.send(sender=Source, source=source, fetch=fetch, liveness="dead")
+    titled.refresh_from_db()
+    assert titled.needs_recheck
+    assert approved_outlet in titled.recheck_reason and "nobody approved" not in titled.recheck_reason
+    page = Client().get(titled.get_absolute_url()).content.decode()
+    assert "nobody approved" not in page
+
+
+def test_the_review_page_shows_the_words_readers_get_off_the_dispute_page(
+    client: Client, in_review: Dispute, reviewer: User
+) -> None:
+    source = cited_source(in_review)
+    Source.objects.filter(pk=source.pk).update(byline="Ivana Kottasová")
+    client.force_login(reviewer)
+    page = client.get(reverse("review:dispute", args=[in_review.pk])).content.decode()
+    assert "By: <bdi>Ivana Kottasová</bdi>" in page
+    assert "Language: en" in page and f"Outlet's homepage: <bdi>{source.outlet.homepage}</bdi>" in page
+
+
+def test_a_reviewer_who_edited_the_approved_version_cannot_reconfirm_it(
+    client: Client, draft: Dispute, editor: User, editor_reviewer: User, reviewer: User
+) -> None:
+    draft.update_content(by=editor_reviewer, version=draft.version, summary="Written by the dual-role account")
+    draft.update_content(by=editor, version=draft.version, context="Then the author again")
+    draft.submit(by=editor)
+    draft.publish(by=reviewer)
+    draft.flag_for_recheck(reason="The rebuttal's article was edited.")
+    client.force_login(editor_reviewer)
+    data = {"reconfirm-reason": "Still stands.", "reconfirm-version": draft.version}
+    assert client.post(reverse("review:reconfirm", args=[draft.pk]), data).status_code == 403
+    draft.refresh_from_db()
+    assert draft.needs_recheck
+
+
+def test_a_source_changed_before_it_was_cited_counts_its_editor_among_the_hands(
+    draft: Dispute, editor: User, editor_reviewer: User, reviewer: User
+) -> None:
+    link = add_link(draft, "support")
+    link.delete()
+    source = link.statement.quote.source
+    source.update_details(by=editor_reviewer, title="Rewritten before anyone cited it")
+    draft.add_link(by=editor, version=draft.version, statement=link.statement, role="support")
+    draft.submit(by=editor)
+    with pytest.raises(FourEyesViolation):
+        draft.publish(by=editor_reviewer)
+    draft.publish(by=reviewer)  # approved by another: the change is covered from now on
+    other = ready_for_review(created_by=editor)
+    other.add_link(by=editor, version=other.version, statement=link.statement, role="support")
+    other.submit(by=editor)
+    other.publish(by=editor_reviewer)
+
+
+def test_an_import_that_changes_a_shared_row_sends_the_disputes_showing_it_to_review(
+    titled: Dispute, editor: User
+) -> None:
+    from disputes.interchange import import_document
+
+    source = cited_source(titled)
+    document = {
+        "format": "counterclaim-disputes", "version": 1,
+        "outlets": [], "actors": [], "quotes": [], "statements": [], "disputes": [],
+        "sources": [{"url": source.url, "title": "A headline from the file"}],
+    }  # fmt: skip
+    import_document(document)
+    titled.refresh_from_db()
+    assert titled.state == Dispute.State.IN_REVIEW
+    event = Event.objects.get(dispute=titled, kind="details_changed")
+    assert event.actor is None and "A headline from the file" in event.note
+    assert OLD_TITLE in Client().get(titled.get_absolute_url()).content.decode()
+
+
+def test_an_import_does_not_publish_work_no_reviewer_approved(draft: Dispute, editor: User) -> None:
+    from disputes.interchange import ImportFileError, export_data, import_document
+
+    document = export_data()
+    for record in document["disputes"]:
+        if record["slug"] == draft.slug:
+            record["state"] = "published"
+    draft.update_content(by=editor, version=draft.version, summary="Unreviewed words on the desk")
+    with pytest.raises(ImportFileError, match="no reviewer has approved"):
+        import_document(document)
+    draft.refresh_from_db()
+    assert draft.public_revision is None

@@ -3,10 +3,11 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import User
 
 from articles import signals
 from articles.models import Fetch, Outlet, Source
-from articles.tests.factories import QuoteFactory
+from articles.tests.factories import QuoteFactory, SnapshotFactory
 from disputes.models import Dispute, DisputeLink, Event
 from disputes.tests.factories import DisputeLinkFactory, StatementFactory, ready_for_review
 
@@ -16,10 +17,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def source() -> Source:
     outlet = Outlet.objects.create(name="The Kyiv Independent", domain="kyivindependent.com")
-    return Source.objects.create(
+    source = Source.objects.create(
         url="https://kyivindependent.com/kremlin-denies-call/", outlet=outlet,
         published_at=dt.datetime(2024, 11, 11, 10, tzinfo=dt.UTC),
     )  # fmt: skip
+    source.current_snapshot = SnapshotFactory(source=source)  # our copy, so a dispute citing it can be submitted
+    source.save(update_fields=["current_snapshot"])
+    return source
 
 
 @pytest.fixture
@@ -28,7 +32,13 @@ def fetch(source: Source) -> Fetch:
 
 
 def cite(dispute: Dispute, quote) -> None:  # type: ignore[no-untyped-def]
+    """Cite the quote in the dispute; a public dispute is approved again with it, as readers would see it."""
     DisputeLinkFactory(dispute=dispute, statement=StatementFactory(quote=quote), role=DisputeLink.Role.APPEARANCE)
+    if dispute.state == Dispute.State.PUBLISHED:
+        dispute.refresh_from_db()
+        dispute.start_revision(by=dispute.created_by)
+        dispute.submit(by=dispute.created_by)
+        dispute.publish(by=User.objects.get(username="reviewer"))
 
 
 def announce(source: Source, fetch: Fetch, *quotes_and_statuses) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -24,6 +24,7 @@ from config.http import AuthedHtmxRequest
 
 from ..forms import ActorDetailsForm
 from ..models import Actor, Dispute, DisputeLink
+from .statements import _safe_next
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -89,10 +90,3 @@ def _back_here(request: AuthedHtmxRequest, actor: Actor) -> HttpResponse:
     if next_url:
         url += "?" + urlencode({"next": next_url})
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-def _safe_next(request: AuthedHtmxRequest) -> str:
-    """Return the local address the editor came from, or ""."""
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False)
-    return next_url if allowed and next_url.startswith("/") else ""

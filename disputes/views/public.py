@@ -289,7 +289,7 @@ def cards_for(data: dict[str, Any]) -> list[Card]:
     """Turn a revision's links into cards, loading every cited source, and every cited quote, in one query."""
     links = data.get("links", [])
     sources = (
-        Source.objects.select_related("outlet", "current_snapshot")
+        Source.objects.select_related("current_snapshot")
         .defer(*SNAPSHOT_TEXTS)
         .in_bulk({link["source"]["id"] for link in links})
     )

@@ -22,8 +22,8 @@ from articles.comparing import compare
 from articles.marking import mark_text
 from articles.models import Fetch, Quote, Source
 from disputes import caching
-from disputes.models import Dispute
-from disputes.records import approved_source, frozen_moment
+from disputes.models import Dispute, frozen_moment
+from disputes.records import approved_source
 from disputes.related import citing
 from disputes.source_states import describe, describe_fetch, status_words
 from disputes.templatetags.public_pages import resolution_label

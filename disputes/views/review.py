@@ -319,6 +319,7 @@ def _page(
             for action, step in follow_ups.items()
         ],
         "conflict": conflict,
+        "show_details": True,  # every word the approval covers, also those readers see off the dispute's page
         "editable": dispute.state in {Dispute.State.DRAFT, Dispute.State.CHANGES_REQUESTED},
     }
     return render(request, "disputes/review/page.html", context, status=status)

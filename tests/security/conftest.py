@@ -28,7 +28,8 @@ HOSTILE = f"{SCRIPT}{BREAKOUT} javascript:alert(1) data:text/html,<script>alert(
 HOSTILE_CLAIM = f"{SCRIPT}{BREAKOUT} {RLO}x"  # within the claim's 200 characters
 # An http address (so it is linked), whose quotes must stay escaped inside the attribute.
 HOSTILE_URL = 'https://evil{n}.example/"><svg/onload=alert(1)><script>alert(1)</script>'
-ROLES = ("anonymous", "editor", "reviewer", "staff")
+# "editor_reviewer" is in both groups: it may edit any draft and review others' work (four-eyes).
+ROLES = ("anonymous", "editor", "reviewer", "editor_reviewer", "staff")
 
 
 @dataclass
@@ -61,10 +62,12 @@ def hostile_dispute(editor: User, n: int) -> Dispute:
 
 
 @pytest.fixture
-def world(editor: User, reviewer: User) -> World:
+def world(editor: User, reviewer: User, editor_reviewer: User) -> World:
     staff = User.objects.create_superuser("staff", "staff@example.org", PASSWORD)
     draft = hostile_dispute(editor, 1)
     in_review = hostile_dispute(editor, 2)
+    # The account in both roles had a hand in it, so its review page shows the four-eyes refusal.
+    in_review.update_content(by=editor_reviewer, version=in_review.version, context=f"{HOSTILE} (edited)")
     in_review.submit(by=editor)
     published = hostile_dispute(editor, 3)
     published.submit(by=editor)
@@ -88,7 +91,13 @@ def world(editor: User, reviewer: User) -> World:
     )  # fmt: skip
     source.refresh_from_db()
     return World(
-        users={"anonymous": None, "editor": editor, "reviewer": reviewer, "staff": staff},
+        users={
+            "anonymous": None,
+            "editor": editor,
+            "reviewer": reviewer,
+            "editor_reviewer": editor_reviewer,
+            "staff": staff,
+        },
         draft=draft,
         in_review=in_review,
         published=published,

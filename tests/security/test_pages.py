@@ -1,8 +1,8 @@
 """Every page, for every role, could run nothing but our own scripts (reference B-T3).
 
 Each URL pattern in the resolver is filled with a real object of the hostile world (tests/security/
-conftest.py) and fetched by an anonymous reader, an editor, a reviewer and a staff superuser, as a full
-page and as an htmx request. Every HTML answer is parsed with html5lib: no inline `<script>` (JSON-LD
+conftest.py) and fetched by an anonymous reader, an editor, a reviewer, an account in both roles and a
+staff superuser, as a full page and as an htmx request. Every HTML answer is parsed with html5lib: no inline `<script>` (JSON-LD
 data aside), no `on*=` handler, no `hx-on`, no `style=` attribute or `<style>` element, and no link or
 form to anything but http(s) or our own paths. Every answer, HTML or not, carries a
 Content-Security-Policy without 'unsafe-inline' or 'unsafe-eval'.
