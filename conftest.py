@@ -41,6 +41,13 @@ def _user(username: str, *groups: str) -> User:
     return user
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    """Hash test passwords with a cheap hasher: PBKDF2's million rounds cost about 0.3 s a user, and
+    tests make users by the hundred. Production keeps Django's default (config/settings.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator["Browser"]:
     """Start Chromium once for the whole run: Playwright's sync API allows one running instance at a time,
