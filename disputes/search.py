@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.utils import timezone
 
@@ -104,9 +104,10 @@ def touch_related(dispute_ids: list[int], *, keys: Iterable[tuple[str, str]] = (
     # SKIP LOCKED: this runs while the caller holds its own disputes' rows; waiting here for another
     # dispute's row (held by a change to a source they share, which locks in its own order) could
     # deadlock. A row skipped is one another transaction is changing; only its cache validator lags.
-    free = Dispute.objects.filter(pk__in=related.values("dispute_id"))
-    free = free.select_for_update(skip_locked=True, of=("self",)).order_by().values("pk")
-    Dispute.objects.filter(pk__in=free).update(public_changed_at=timezone.now())
+    free = Dispute.objects.filter(pk__in=related.values("dispute_id")).order_by()
+    if transaction.get_connection().in_atomic_block:  # outside one (a reindex), nothing of ours is held
+        free = free.select_for_update(skip_locked=True, of=("self",))
+    Dispute.objects.filter(pk__in=free.values("pk")).update(public_changed_at=timezone.now())
 
 
 # --- searching ------------------------------------------------------------------------------------------
