@@ -70,7 +70,13 @@ def test_a_renamed_speaker_reaches_readers_only_once_a_reviewer_approves(
     # Another person, a reviewer, finds it in the queue and approves it.
     review, review_problems = open_page("/login/?next=/review/", DESKTOP)
     sign_in(review, reviewer)
+    # The queue says why a published dispute is back without an editor sending it.
+    sync_api.expect(review.get_by_text(f"name “{TYPO}” → “{FIXED}”")).to_be_visible()
+    save_screenshots(review, "review-queue-after-a-speaker-rename")
     review.get_by_role("link", name=quoted.claim_text).click()
+    # The review page shows the change against the approved revision.
+    sync_api.expect(review.get_by_text(f"speaker's name “{TYPO}” → “{FIXED}”")).to_be_visible()
+    save_screenshots(review, "review-page-after-a-speaker-rename")
     review.get_by_label("Approve and publish").check()
     review.get_by_role("button", name="Record decision").click()
     sync_api.expect(review.get_by_text("Approved. Readers now see this version.")).to_be_visible()
