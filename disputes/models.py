@@ -403,6 +403,13 @@ class Dispute(models.Model):
             raise InvalidTransition(f"Say why you {what}: the editor needs to know what to do next.")
         return comment
 
+    def _locate_unchecked_quotes(self) -> None:
+        """Locate in our copy each cited quote never checked (imported, say): readers never see "not yet
+        checked" for a passage we hold a copy of. Quotes whose source we hold no copy of stay as they are."""
+        unchecked = Quote.objects.filter(statements__links__dispute=self, status=Quote.Status.NOT_CHECKED)
+        for quote in unchecked.distinct():
+            locate_in_current_snapshot(quote)
+
     def submission_problems(self) -> list[str]:
         """List what stops this dispute from going to review, in words for the editor."""
         problems = []
@@ -475,11 +482,8 @@ class Dispute(models.Model):
             raise InvalidTransition(
                 f"Only a dispute in review can be published; this one is {self.get_state_display().lower()}."  # type: ignore[attr-defined]
             )
-        # Readers never see "not yet checked" for a passage we hold a copy of (an imported quote, say).
         # Before the dispute's lock: a check locks quotes, then disputes; this must not do the reverse.
-        unchecked = Quote.objects.filter(statements__links__dispute=self, status=Quote.Status.NOT_CHECKED)
-        for quote in unchecked.distinct():
-            locate_in_current_snapshot(quote)
+        self._locate_unchecked_quotes()
         # Lock the row first: a second reviewer approving at the same moment waits here, then finds
         # the version moved on and gets a clear conflict instead of a duplicate revision.
         now_state = Dispute.objects.select_for_update().filter(pk=self.pk).values_list("state", "version").first()
@@ -722,6 +726,7 @@ class Dispute(models.Model):
                 setattr(self, name, value)  # before frozen() below, which reads them
         revision = None
         if shown:
+            self._locate_unchecked_quotes()
             data = self.frozen()
             if self.public_revision_id is None or self.public_revision.data != data:  # type: ignore[union-attr]
                 # Work on the desk no reviewer has approved must not go out with the file's words.

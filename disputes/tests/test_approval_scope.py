@@ -465,3 +465,18 @@ def test_an_import_does_not_publish_work_no_reviewer_approved(draft: Dispute, ed
         import_document(document)
     draft.refresh_from_db()
     assert draft.public_revision is None
+
+
+def test_an_imported_published_dispute_has_its_quotes_located_in_our_copy(draft: Dispute) -> None:
+    from articles.models import Quote
+    from disputes.interchange import export_data, import_document
+
+    document = export_data()
+    record = next(record for record in document["disputes"] if record["slug"] == draft.slug)
+    record["state"] = "published"
+    Dispute.objects.filter(pk=draft.pk).delete()  # the file brings it in anew: no desk work on it
+    Quote.objects.update(status=Quote.Status.NOT_CHECKED)
+    import_document(document)
+    imported = Dispute.objects.get(slug=draft.slug)
+    statuses = set(Quote.objects.filter(statements__links__dispute=imported).values_list("status", flat=True))
+    assert statuses == {Quote.Status.PRESENT}
