@@ -104,6 +104,7 @@ def open_rounds(apps, schema_editor):
     Dispute = apps.get_model("disputes", "Dispute")
     Event = apps.get_model("disputes", "Event")
     Contributor = apps.get_model("disputes", "Contributor")
+    DisputeLink = apps.get_model("disputes", "DisputeLink")
     rows = []
     for dispute in Dispute.objects.exclude(state__in=["published", "withdrawn"]).order_by("pk").iterator():
         approved = Event.objects.filter(dispute=dispute, kind__in=APPROVALS).order_by("-created_at", "-pk").first()
@@ -111,6 +112,13 @@ def open_rounds(apps, schema_editor):
         if approved is not None:
             events = events.filter(created_at__gt=approved.created_at)
         people = {(actor, "edited the dispute") for actor in events.values_list("actor_id", flat=True)}
+        # Whoever captured the quote of a statement cited in this round (its "link_added" events).
+        added = [event.data.get("link") for event in events.filter(kind="link_added") if isinstance(event.data, dict)]
+        capturers = DisputeLink.objects.filter(pk__in=[pk for pk in added if isinstance(pk, int)])
+        for user in capturers.exclude(statement__quote__captured_by=None).values_list(
+            "statement__quote__captured_by", flat=True
+        ):
+            people.add((user, "captured a cited quote"))
         if dispute.created_by_id:
             people.add((dispute.created_by_id, "wrote the draft"))
         if dispute.last_edited_by_id:
