@@ -64,11 +64,11 @@ def changed_details(current: Model, fields: dict[str, Any], labels: dict[str, st
         old, new = getattr(current, name), fields[name]
         same = getattr(old, "pk", old) == getattr(new, "pk", new) if isinstance(old or new, Model) else old == new
         if not same:
-            changes.append(DetailChange(name, label, _text(old), _text(new)))
+            changes.append(DetailChange(name, label, detail_text(old), detail_text(new)))
     return changes
 
 
-def _text(value: Any) -> str:
+def detail_text(value: Any) -> str:
     """Word a detail for a change record: a row by its name, a moment by its day."""
     if value is None:
         return ""

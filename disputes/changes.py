@@ -6,14 +6,13 @@ review page (the draft against the last approved revision) and, later, any two r
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import dateformat, timezone
-
 from articles.diffing import Chunk, word_diff
-from disputes.models import Dispute, DisputeLink
+from articles.models import Outlet, Source
+from articles.signals import DetailChange, detail_text
+from disputes.models import Actor, Dispute, DisputeLink, frozen_moment
 
 TEXT_FIELDS = [("claim_text", "Claim"), ("summary", "Summary"), ("context", "Background")]
 
@@ -128,15 +127,9 @@ def _link_details(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return details
 
 
-# What readers see of a cited source and a speaker, as a reviewer calls it.
-SOURCE_DETAILS = [
-    ("title", "headline"), ("outlet", "outlet"), ("outlet_homepage", "outlet homepage"), ("byline", "byline"),
-    ("published_at", "publication date"), ("language", "language"),
-]  # fmt: skip
-SPEAKER_DETAILS = [
-    ("name", "name"), ("role", "role"), ("organisation", "organisation"), ("kind", "kind"),
-    ("wikidata_qid", "Wikidata item"),
-]  # fmt: skip
+# What readers see of a cited source and a speaker, named as the desk's change records name them.
+SOURCE_DETAILS = [*Source.DETAILS.items(), ("outlet_homepage", Outlet.DETAILS["homepage"])]
+SPEAKER_DETAILS = list(Actor.DETAILS.items())
 
 
 def _field_changes(
@@ -147,19 +140,15 @@ def _field_changes(
     for name, label in fields:
         if name not in old or old.get(name) == new.get(name):
             continue
-        before, after = _shown(name, old.get(name)), _shown(name, new.get(name))
-        if before != after:
-            changes.append(f"{prefix}{label} {before} → {after}")
+        change = DetailChange(name, label, _text(name, old.get(name)), _text(name, new.get(name)))
+        if change.old != change.new:
+            changes.append(f"{prefix}{change}")
     return changes
 
 
-def _shown(name: str, value: Any) -> str:
-    if not value:
-        return "(empty)"
-    if name == "published_at":
-        moment = dt.datetime.fromisoformat(value)
-        return f"“{dateformat.format(timezone.localdate(moment) if timezone.is_aware(moment) else moment, 'j M Y')}”"
-    return f"“{value}”"
+def _text(name: str, value: Any) -> str:
+    """Word a frozen value as the desk's change records do (a date is frozen as ISO text)."""
+    return detail_text(frozen_moment(value) if name == "published_at" else value or None)
 
 
 def _role(role: Any) -> str:

@@ -322,7 +322,6 @@ class Dispute(models.Model):
                         slug=slug, claim_text=claim_text, created_by=by, last_edited_by=by, **fields
                     )
                     Event.objects.create(dispute=dispute, actor=by, kind="created")
-                    Contributor.record([dispute.pk], by, "wrote the draft")
                     return dispute
             except IntegrityError:
                 if not cls.objects.filter(slug=slug).exists():
@@ -388,7 +387,7 @@ class Dispute(models.Model):
                 # Nothing is pending: the decision (a re-confirmation) is about the version readers see.
                 rows = self.contributors.filter(Q(approved_in__isnull=True) | Q(approved_in=self.public_revision_id))
             rows = rows.filter(user_id=user.pk).order_by("created_at", "pk")
-            done += [what for what in rows.values_list("what", flat=True) if what != "wrote the draft"]
+            done += list(rows.values_list("what", flat=True))
         self._contributions = (key, done)
         return done
 
@@ -730,7 +729,7 @@ class Dispute(models.Model):
             data = self.frozen()
             if self.public_revision_id is None or self.public_revision.data != data:  # type: ignore[union-attr]
                 # Work on the desk no reviewer has approved must not go out with the file's words.
-                hands = self.contributors.pending().exclude(what="wrote the draft").select_related("user")
+                hands = self.contributors.pending().select_related("user")
                 if hands:
                     who = "; ".join(f"{hand.user.get_username()} {hand.what}" for hand in hands)
                     raise InvalidTransition(
@@ -987,10 +986,11 @@ class ContributorQuerySet(models.QuerySet["Contributor"]):
 class Contributor(models.Model):
     """Someone whose work is part of what the next approval of a dispute covers.
 
-    Four-eyes counts every hand: the dispute's author and editors, whoever wrote a statement or
-    captured a quote it cites, and whoever changed a source, speaker or outlet it shows. Rows are
-    written by the model methods that make those changes; an approval closes them (`approved_in`),
-    and a database trigger refuses a Revision approved by someone with an open row (migration 0007).
+    Four-eyes counts every hand: the dispute's editors, whoever wrote a statement or captured a quote
+    it cites, and whoever changed a source, speaker or outlet it shows (the author needs no row: every
+    check reads `Dispute.created_by`). Rows are written by the model methods that make those changes;
+    an approval closes them (`approved_in`), and a database trigger refuses a Revision approved by the
+    author or by someone with an open row (migration 0007).
     """
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="contributors")

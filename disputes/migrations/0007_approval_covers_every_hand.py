@@ -119,8 +119,6 @@ def open_rounds(apps, schema_editor):
             "statement__quote__captured_by", flat=True
         ):
             people.add((user, "captured a cited quote"))
-        if dispute.created_by_id:
-            people.add((dispute.created_by_id, "wrote the draft"))
         if dispute.last_edited_by_id:
             people.add((dispute.last_edited_by_id, "edited the dispute"))
         rows += [Contributor(dispute_id=dispute.pk, user_id=user, what=what) for user, what in sorted(people)]

@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, TextField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -92,12 +92,11 @@ def review_queue(request: AuthedHtmxRequest) -> HttpResponse:
     # A published dispute comes back without an editor sending it when a row it shows changed (a
     # source's details, a speaker, an outlet): the row says so, from the latest such step.
     steps = Event.objects.filter(dispute=OuterRef("pk"), kind__in=["submitted", "details_changed"])
-    latest = steps.order_by("-created_at", "-pk")[:1]
+    latest = steps.order_by("-created_at", "-pk").annotate(
+        changed=Case(When(kind="details_changed", then=F("note")), default=Value(""), output_field=TextField())
+    )
     disputes = disputes.annotate(
-        link_count=Count("links"),
-        mine=mine,
-        last_step=Subquery(latest.values("kind")),
-        last_step_note=Subquery(latest.values("note")),
+        link_count=Count("links"), mine=mine, details_changed=Subquery(latest.values("changed")[:1])
     ).order_by("submitted_at", "pk")
     page = Paginator(disputes, PER_PAGE).get_page(request.GET.get("page"))
     editors = (
@@ -340,8 +339,7 @@ def _contributors(dispute: Dispute) -> list[tuple[str, list[str]]]:
         people[dispute.created_by.get_username()] = ["wrote this dispute"]
     pending = dispute.contributors.pending().select_related("user").order_by("created_at", "pk")
     for row in pending:
-        if row.what != "wrote the draft":
-            people.setdefault(row.user.get_username(), []).append(row.what)
+        people.setdefault(row.user.get_username(), []).append(row.what)
     return list(people.items())
 
 

@@ -31,7 +31,6 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import resolve, reverse
-from django.utils import timezone
 
 from articles.models import Outlet, Quote, Source
 from articles.tests.factories import QuoteFactory, SnapshotFactory, SourceFactory
@@ -48,6 +47,7 @@ from disputes.models import (
     content_hash,
 )
 from disputes.tests.factories import StatementFactory, add_link, ready_for_review
+from disputes.tests.test_approval_scope import edit_source as post_source_details
 from tests.security.conftest import World
 from tests.security.test_pages import audit
 
@@ -141,16 +141,11 @@ def statement_on_desk(**kwargs: Any) -> Statement:
 
 
 def edit_source(client: Client, source: Source, **changes: str) -> None:
-    source.refresh_from_db()
-    data = {
-        "title": source.title, "outlet_name": source.outlet.name if source.outlet else "", "byline": source.byline,
-        "published_on": timezone.localdate(source.published_at).isoformat() if source.published_at else "",
-        "language": source.language, **changes,
-    }  # fmt: skip
-    response = client.post(reverse("articles:source-edit", args=[source.pk]), data)
+    wanted = changes.get("title", Source.objects.get(pk=source.pk).title)
+    response = post_source_details(client, source, **changes)
     assert response.status_code == 302
     source.refresh_from_db()
-    assert source.title == data["title"]
+    assert source.title == wanted
 
 
 def edit_actor(client: Client, actor: Actor, **changes: str) -> None:
