@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import extract, fetching, liveness, politeness, quotes, robots, scheduling
+from . import extract, fetching, languages, liveness, politeness, quotes, robots, scheduling
 from .models import Fetch, Heartbeat, Quote, QuoteCheck, Snapshot, Source
 from .urlnorm import registrable_domain
 
@@ -430,6 +430,7 @@ def _new_snapshot(
         date_modified=extracted.date_modified,
         extractor=extract.EXTRACTOR,
         correction_notices=list(extracted.correction_notices),
+        language=extracted.language,
     )
 
 
@@ -461,15 +462,18 @@ def _locate_quotes(
     else:
         to_locate = all_quotes
     previous_text = current.main_text if current is not None and current.pk != snapshot.pk else None
+    language = _language(snapshot, source.language)
     for quote in to_locate:
-        check = _locate(quote, snapshot, previous_text=previous_text, now=now)
+        check = _locate(quote, snapshot, previous_text=previous_text, now=now, language=language)
         checks.append(check)
         if check.status != Quote.Status.NOT_CHECKED:
             observed[quote.pk] = check.status
     return checks, observed
 
 
-def _locate(quote: Quote, snapshot: Snapshot, *, previous_text: str | None, now: dt.datetime) -> QuoteCheck:
+def _locate(
+    quote: Quote, snapshot: Snapshot, *, previous_text: str | None, now: dt.datetime, language: str = ""
+) -> QuoteCheck:
     """Locate one quote in a snapshot's text; set its status (and an import's context) and return the check.
 
     The check is not saved and has no fetch yet. A text that says nothing about the quote (an empty
@@ -477,17 +481,26 @@ def _locate(quote: Quote, snapshot: Snapshot, *, previous_text: str | None, now:
     """
     selector = quotes.Selector(exact=quote.exact, prefix=quote.prefix, suffix=quote.suffix, start=quote.start,
                                end=quote.end)  # fmt: skip
-    location = quotes.locate(selector, snapshot.main_text, snapshot.full_text, previous_text=previous_text)
+    location = quotes.locate(
+        selector, snapshot.main_text, snapshot.full_text, previous_text=previous_text, language=language
+    )
     check = QuoteCheck(
         quote=quote, checked_at=now, status=location.status, match_start=location.start, match_end=location.end,
         matched_text=location.matched_text, score=location.score, runner_up_score=location.runner_up_score,
         changed_tokens=[list(pair) for pair in location.changed_tokens], searched_in=location.searched_in,
+        note=location.note,
     )  # fmt: skip
     if location.status != Quote.Status.NOT_CHECKED:
         quote.status = location.status
         if quote.needs_context and location.status in Quote.UNCHANGED_STATUSES and location.start is not None:
             _add_context(quote, snapshot, location)
     return check
+
+
+def _language(snapshot: Snapshot, source_language: str) -> str:
+    """Return the language whose substance rules apply: the page's, else the one the desk gave the source."""
+    # Snapshots taken before languages were recorded have none: their text tells.
+    return snapshot.language or languages.declared(source_language) or languages.detect(snapshot.main_text)
 
 
 def _add_context(quote: Quote, snapshot: Snapshot, location: quotes.Location) -> None:
@@ -536,12 +549,22 @@ def locate_in_current_snapshot(quote: Quote) -> QuoteCheck | None:
         quote.status = status
         if status != Quote.Status.NOT_CHECKED or current_id is None:
             return None
-        snapshot = Snapshot.objects.only("main_text", "full_text").get(pk=current_id)
+        snapshot = (
+            Snapshot.objects.only("main_text", "full_text", "language", "source__language")
+            .select_related("source")
+            .get(pk=current_id)
+        )
         previous_text = None
         if quote.snapshot_id is not None and quote.snapshot_id != current_id:
             # The text it was captured from tells a removed passage from a page rewritten wholesale.
             previous_text = Snapshot.objects.filter(pk=quote.snapshot_id).values_list("main_text", flat=True).get()
-        check = _locate(quote, snapshot, previous_text=previous_text, now=timezone.now())
+        check = _locate(
+            quote,
+            snapshot,
+            previous_text=previous_text,
+            now=timezone.now(),
+            language=_language(snapshot, snapshot.source.language),
+        )
         if check.status == Quote.Status.NOT_CHECKED:
             return None
         fetch = Fetch.objects.filter(snapshot_id=current_id).order_by("-started_at", "-pk").only("pk").first()

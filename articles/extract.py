@@ -29,6 +29,8 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from articles import languages
+
 logger = logging.getLogger(__name__)
 
 EXTRACTOR = f"trafilatura@{trafilatura.__version__}"
@@ -73,6 +75,7 @@ class Extracted:
     date_modified: datetime | None
     correction_notices: list[str]
     needs_render: bool
+    language: str = ""  # ISO 639-1 among articles.languages.SUPPORTED, or "" (issue 13)
 
 
 def extract(
@@ -100,6 +103,7 @@ def extract(
         date_modified=_date_modified(root, meta),
         correction_notices=find_correction_notices(main_text, full_text),
         needs_render=False,
+        language=languages.detect(main_text or full_text, _declared_language(root, meta)),
     )
     return dataclasses.replace(extracted, needs_render=_needs_render(extracted, root, failed, previous_main_length))
 
@@ -378,6 +382,16 @@ def _inline(text: str | None, in_pre: int) -> str:
 
 
 # --- Metadata ---------------------------------------------------------------------------------------------
+
+
+def _declared_language(root: Any, meta: dict[str, str]) -> str:
+    """Return the language the page declares: <html lang>, Content-Language, or og:locale."""
+    candidates = [root.get("lang") or "", root.get("{http://www.w3.org/XML/1998/namespace}lang") or ""]
+    for element in root.iter("meta"):
+        if (element.get("http-equiv") or "").strip().lower() == "content-language":
+            candidates.append(element.get("content") or "")
+    candidates += [meta.get("og:locale", ""), meta.get("language", "")]
+    return next((found for c in candidates if (found := languages.declared(c))), "")
 
 
 def _meta_values(root: Any) -> dict[str, str]:

@@ -290,6 +290,9 @@ class Snapshot(models.Model):
     date_modified = models.DateTimeField(null=True, blank=True)
     extractor = models.CharField(max_length=100, blank=True, help_text="name@version")
     correction_notices = models.JSONField(default=list, blank=True)
+    language = models.CharField(
+        max_length=8, blank=True, help_text="ISO 639-1, declared by the page or detected; chooses the substance rules"
+    )
 
     class Meta:
         ordering = ["-captured_at"]
@@ -450,6 +453,9 @@ class QuoteCheck(models.Model):
     changed_tokens = models.JSONField(default=list, blank=True)
     searched_in = models.CharField(
         max_length=10, choices=[("main", "Main text"), ("full", "Full visible text")], blank=True
+    )
+    note = models.CharField(
+        max_length=300, blank=True, help_text="Why the locator said what it said, where the words alone do not"
     )
 
     class Meta:

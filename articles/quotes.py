@@ -41,14 +41,16 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate, pairwise
 
 import edlib
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
+
+from articles import languages
 
 # The values of articles.models.Quote.Status (this module may not import Django).
 NOT_CHECKED = "not_checked"
@@ -80,6 +82,12 @@ EDITED_MARGIN = 0.05  # §8.4: and it must beat the runner-up clearly, or it cou
 ANCHORED_CONTEXT_SIMILARITY = 0.75  # Prefix and suffix found (≤ 25 % errors) around a replaced passage.
 NOISE_CONTEXT_SIMILARITY = 0.4  # A weak match (q < 0.75) counts only among this much captured context.
 SAME_PARAGRAPH_SIMILARITY = 0.5  # Paragraphs this alike (without the quote) are one paragraph, edited.
+# Issue 13: a candidate must still have half the quote's content words (not function words) to be
+# reported as the quote edited; a paragraph deleted must not be "replaced" by its neighbour.
+CONTENT_OVERLAP_FLOOR = 0.5
+IN_PLACE_SIDE_SIMILARITY = 0.6  # Each captured side at least this alike: the candidate stands in the quote's place.
+MIN_LOOKALIKE_LENGTH = 20  # A candidate this long that stood elsewhere before is another passage.
+REWRITTEN_NOTE = "Most of the quoted words are no longer there: the passage in their place was rewritten."
 GONE_SIMILARITY = 0.3  # §8.4: below this the page changed wholesale; from it up, the quote was removed.
 _MAX_HITS = 50  # A quote found more often is a phrase, not a passage: the 50 nearest its old place do.
 _MAX_SCANNED = 10_000
@@ -94,12 +102,17 @@ _QUOTE_MARKS = {
 }
 _DASHES = frozenset("‐‑‒–—―−⁃")
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
+# Dropped by the loose fold: stress marks in Cyrillic text ("сто́ит"), which NFKC keeps.
+_STRESS_MARKS = frozenset("\u0300\u0301")
+# Folded by the loose fold: Russian writes "ё" or "е" for the same letter.
+_LOOSE_LETTERS = {"ё": "е"}
 # NFKC would turn an acute accent typed as an apostrophe ("Trump´s") into a space and a combining mark.
 _BEFORE_NFKC = str.maketrans({"´": "'"})
 # Kept by the loose fold although they are punctuation: "5%" and "5", "-5" and "5" are different claims.
 _KEPT_PUNCTUATION = frozenset("%‰‱")
 _DASH_BEFORE_DIGIT = re.compile(r"[-‐‑‒–—―−](?=\d)")
 _SPACE_RUN = re.compile(" {2,}")
+_SPACE_RUN_SPLIT = re.compile("( {2,})")
 _PUNCTUATION_AT_EDGES = "\"'([{<)]}>.,;:!?-"
 
 
@@ -127,6 +140,7 @@ class Location:
     changed_tokens: list[tuple[str, str]]
     searched_in: str
     candidates: list[tuple[int, int, float]]
+    note: str = ""  # why the status is what it is, where the words alone would not say
 
 
 def build_selector(text: str, start: int, end: int, context: int = CONTEXT_LENGTH) -> Selector:
@@ -152,186 +166,189 @@ def build_selector(text: str, start: int, end: int, context: int = CONTEXT_LENGT
     return Selector(exact=text[start:end], prefix=prefix, suffix=suffix, start=start, end=end)
 
 
-def locate(selector: Selector, main_text: str, full_text: str = "", *, previous_text: str | None = None) -> Location:
+def locate(
+    selector: Selector,
+    main_text: str,
+    full_text: str = "",
+    *,
+    previous_text: str | None = None,
+    language: str = "",
+) -> Location:
     """Find the selector's passage in a new version of the text and say what became of it.
 
     ``main_text`` and ``full_text`` are the new snapshot's texts; ``previous_text`` (the main text
-    the quote was last found in) tells a removed quote from a page that changed wholesale. Offsets
-    in the result are into ``main_text``, or into ``full_text`` when ``searched_in == "full"``.
+    the quote was last found in) tells a removed quote from a page that changed wholesale;
+    ``language`` (ISO 639-1, the snapshot's) chooses the substance rules (``articles.languages``).
+    Offsets in the result are into ``main_text``, or into ``full_text`` when ``searched_in == "full"``.
     """
     quote = _Quote.from_selector(selector)
     main_text, full_text = main_text or "", full_text or ""
     if not quote.strict or not (main_text.strip() or full_text.strip()):
         return _nothing(NOT_CHECKED, "")
-    main = _Searcher(quote, main_text, hint=selector.start, searched_in="main", previous=previous_text)
-    if main_text.strip():
-        found = main.search()
-        if found is not None:
-            return found
+    rules = languages.rules_for_text(language, selector.exact)
+    main = _Searcher(quote, main_text, hint=selector.start, searched_in="main", previous=previous_text, rules=rules)
+    rest = _Searcher(
+        quote, _outside(main_text, full_text), hint=None, searched_in="full", rules=rules, previous=previous_text
+    )
+    has_rest = bool(full_text.strip()) and full_text != main_text
+    found = main.search() if main_text.strip() else None
+    if found is not None:
+        if found.status in _APPROXIMATE and has_rest:
+            # The extractor drops headings and passages: the words verbatim elsewhere on the page
+            # beat a guess at a changed version of them in the main text.
+            verbatim = rest.search(verbatim_only=True)
+            if verbatim is not None:
+                return verbatim
+        return found
     searched_in = "main"
-    if full_text.strip() and full_text != main_text:
+    if has_rest:
         searched_in = "full"
-        inside = full_text.find(main_text) if main_text.strip() else -1
-        if inside >= 0:
-            # The main text was searched already: blank it out (offsets stay) and search the rest.
-            end = inside + len(main_text)
-            full_text = full_text[:inside] + " " * len(main_text) + full_text[end:]
-        # Offsets into the full text are not comparable to the captured ones: no position hint.
-        found = _Searcher(quote, full_text, hint=None, searched_in="full").search()
+        found = rest.search()
         if found is not None:
             return found
     if not main_text.strip():
         # An empty main text is an extraction failure, never evidence that the quote was removed.
         return _nothing(NOT_CHECKED, "")
-    if _page_still_reads_alike(quote, main.loose, previous_text):
+    if _page_still_reads_alike(quote, main_text, previous_text):
         return _nothing(GONE, searched_in)
     return _nothing(GONE_WITH_PAGE, searched_in)
 
 
+_APPROXIMATE = frozenset({EDITED, EDITED_SUBSTANTIVE, UNCERTAIN})
+
+
+@lru_cache(maxsize=4)
+def _outside(main_text: str, full_text: str) -> str:
+    """Return the full text with the main text blanked out where it stands in it (offsets kept)."""
+    inside = full_text.find(main_text) if main_text.strip() else -1
+    if inside < 0:
+        return full_text
+    return full_text[:inside] + " " * len(main_text) + full_text[inside + len(main_text) :]
+
+
 # --- The substantive-change detector --------------------------------------------------------------
+#
+# The words that make a change one of substance (negations, denials, numbers, dates, hedges) are
+# data, per language: ``articles.languages`` (issue 13). Names are capitalised words that do not
+# open a sentence, except in German, which capitalises every noun: there a name is a capitalised
+# word the article also writes next to another capitalised word mid-sentence ("Dmitri Peskow").
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_NEGATIONS = _words(
-    """not no never none nobody nothing nowhere neither nor without cannot deny denies denied denying
-    denial false untrue true confirm confirms confirmed refute refutes refuted
-    не ні ніколи немає нема неправда нет никогда ни"""
-)
-_NEGATION_STEMS = ("запереч", "спросту", "жодн", "хибн", "неправдив", "опроверг")
-_NUMBER_WORDS = _words(
-    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
-    hundreds thousand thousands million millions billion billions trillion trillions tens dozen dozens
-    half quarter twice double triple first second third fourth fifth tenth percent cent bn m
-    dollar dollars euro euros pound pounds hryvnia hryvnias rouble roubles ruble rubles yuan"""
-)
-_NUMBER_STEMS = ("тисяч", "мільйон", "мільярд", "млн", "млрд", "відсот", "десят", "сотн", "тысяч", "миллион")
-_MONTHS = _words(
-    """january february march april june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec
-    січень січня лютий лютого березень березня квітень квітня травень травня червень червня липень
-    липня серпень серпня вересень вересня жовтень жовтня листопад листопада грудень грудня
-    января февраля марта апреля мая июня июля августа сентября октября ноября декабря"""
-)
-_DAYS = _words(
-    """monday tuesday wednesday thursday friday saturday sunday yesterday today tomorrow tonight weekend
-    понеділок понеділка вівторок вівторка середа середу середи четвер четверга пʼятниця п'ятниця
-    п'ятниці п'ятницю субота суботу суботи неділя неділю неділі вчора сьогодні завтра
-    понедельник вторник среда четверг пятница суббота воскресенье вчера сегодня"""
-)
-# Hedges that may replace one another without changing how sure the sentence is: "Trump probably
-# does not want" and "Trump likely does not want" (the seed story's copy-edit) make the same claim.
-# Any other change of a hedge (added, dropped, or "could" becoming "will") changes the certainty.
-_HEDGE_CLASSES: tuple[frozenset[str], ...] = (
-    _words("likely probably presumably ймовірно імовірно напевно мабуть вероятно"),
-    _words("may might could possibly perhaps maybe можливо возможно"),
-    _words("can could"),
-    _words("will would shall"),
-    _words("appears appear appeared seems seem seemed"),
-    _words("reportedly allegedly alleged purportedly supposedly нібито начебто якобы") | {"said to"},
-)
-_HEDGES = frozenset().union(*_HEDGE_CLASSES) | _words(
-    """should must unlikely possible probable apparently claimed claims expected believed suspected
-    potentially"""
-)
-# Capitalised because they open a sentence, not because they name someone.
-_COMMON_CAPITALISED = _words(
-    """the a an this that these those it its he she they we i you his her their our my your in on at
-    by for of to from with as but and or so if when while after before during since there here what
-    which who whom how why where also then however meanwhile according mr mrs ms dr"""
-)
-_TOKEN = re.compile(r"(?:(?<!\w)[-−])?[$€£¥₴₽]?\d+(?:[.,:/]\d+)*(?:%|\w*)|\w+(?:['ʼ]\w+)*|[%$€£¥₴₽]")
+_TOKEN = re.compile(r"(?:(?<!\w)[-−])?[$€£¥₴₽]?\d+(?:[.,:/]\d+)*(?:%|\w*)|\w+(?:['ʼ’`]\w+)*|[%$€£¥₴₽]")
+_NUMERIC = re.compile(r"[-−]?\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True)
 class _Word:
     text: str
     opens_sentence: bool  # capitalised for grammar's sake, so no sign of a name
+    key: str = ""
+    name: bool | None = None  # decided by the text it stands in; None: by its shape alone
+
+    @classmethod
+    def of(cls, text: str, opens_sentence: bool) -> _Word:
+        return cls(text, opens_sentence, languages.word_key(text))
 
 
 _Change = tuple[list[_Word], list[_Word]]
 # What ends a sentence before a word: ". ", '." ', a paragraph break, with any opening quotation mark.
-_SENTENCE_BREAK = re.compile(r"(?:[.!?][\"'”’»)]*\s+|\n)[\"'“‘«(]*$")
+_SENTENCE_BREAK = re.compile(r"(?:[.!?][\"'”’»)]*\s+|\n)[\"'“‘«„(]*$")
 
 
-def substantive_change(changes: Iterable[tuple[str, str]]) -> str:
+def substantive_change(changes: Iterable[tuple[str, str]], language: str = "") -> str:
     """Name the first kind of substantive change among (old words, new words) pairs, or return "".
 
-    The kinds are "negation", "date", "number", "hedge" and "name". A swap between hedges of the
-    same strength ("probably" ↔ "likely", "may" ↔ "might", "will" ↔ "would") is a copy-edit, not a
-    change of substance: DESIGN §5.8 lists hedge words as substantive, but the seed story shows
-    outlets making exactly this swap while reporting the same claim (STORY.md), and both outcomes
-    flag the dispute anyway; only the priority differs. A name is a capitalised word that does not
-    open a sentence, nor a common word such as "The" (``locate`` also takes a word opening a
-    sentence for a name when the article capitalises it mid-sentence elsewhere).
+    The kinds are "negation", "denial", "date", "number", "hedge" and "name", judged by the rules
+    of ``language`` (an ISO 639-1 code) and English, or of every supported language when it is
+    not given. A swap between hedges of the same strength ("probably" ↔ "likely", "may" ↔
+    "might", "will" ↔ "would") is a copy-edit, not a change of substance: DESIGN §5.8 lists hedge
+    words as substantive, but the seed story shows outlets making exactly this swap while reporting
+    the same claim (STORY.md), and both outcomes flag the dispute anyway; only the priority
+    differs. A name is a capitalised word that does not open a sentence, nor a common word such as
+    "The" (``locate`` also takes a word opening a sentence for a name when the article capitalises
+    it mid-sentence elsewhere).
     """
-    return _kind_of_change((_words_in(old), _words_in(new)) for old, new in changes)
+    pairs = list(changes)
+    rules = languages.rules_for_text(language, " ".join(f"{a} {b}" for a, b in pairs))
+    # The words are given without their sentence: a capital is taken at its word (", Peskov").
+    return _kind_of_change(((_words_in(old, " "), _words_in(new, " ")) for old, new in pairs), rules)
 
 
-def _kind_of_change(changes: Iterable[_Change]) -> str:
+def _kind_of_change(changes: Iterable[_Change], rules: languages.Rules) -> str:
     for old, new in changes:
-        old_words, new_words = [w.text for w in old], [w.text for w in new]
-        words = old_words + new_words
-        if any(_is_negation(w) for w in words):
+        old, new = _what_changed(old, new)
+        keys = [w.key for w in [*old, *new]]
+        if any(rules.is_negation(k) for k in keys) or rules.negated_by_affix(
+            [w.key for w in old], [w.key for w in new]
+        ):
             return "negation"
-        if any(_is_date(w) for w in words):
+        if any(rules.is_denial(k) for k in keys):
+            return "denial"
+        if any(rules.is_date(w.key, w.text) for w in [*old, *new]):
             return "date"
-        if any(_is_number(w) for w in words):
+        if _number_changed(old, new, rules):
             return "number"
-        if _hedge_changed(old_words, new_words):
+        if _hedge_changed([w.key for w in old], [w.key for w in new], rules):
             return "hedge"
-        if any(_is_name(w) for w in [*old, *new]):
+        if any(_is_name(w, rules) for w in [*old, *new]):
             return "name"
     return ""
 
 
-def _is_negation(word: str) -> bool:
-    folded = word.casefold()
-    return folded in _NEGATIONS or folded.endswith("n't") or folded.startswith(_NEGATION_STEMS)
+def _only_critical(change: _Change, rules: languages.Rules) -> bool:
+    """Tell whether every changed word of a chunk is, on its own, a negation, denial, date, number, hedge or name."""
+    old, new = _what_changed(*change)
+    return all(_kind_of_change([([w], [])], rules) for w in [*old, *new])
 
 
-def _is_date(word: str) -> bool:
-    folded = word.casefold()
-    if folded in _MONTHS or folded in _DAYS or word == "May":
-        return True
-    return len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")
+def _what_changed(old: list[_Word], new: list[_Word]) -> _Change:
+    """Drop the words a replaced chunk has on both sides: only the others changed ("A said" → "said A")."""
+    both = Counter(w.key for w in old) & Counter(w.key for w in new)
+    if not both:
+        return old, new
+    kept = []
+    for side in (old, new):
+        left, out = Counter(both), []
+        for w in side:
+            if left[w.key] > 0:
+                left[w.key] -= 1
+            else:
+                out.append(w)
+        kept.append(out)
+    return kept[0], kept[1]
 
 
-def _is_number(word: str) -> bool:
-    folded = word.casefold()
-    return (
-        any(c.isdigit() or c in "%$€£¥₴₽" for c in word) or folded in _NUMBER_WORDS or folded.startswith(_NUMBER_STEMS)
-    )
+def _number_changed(old: list[_Word], new: list[_Word], rules: languages.Rules) -> bool:
+    numbers = [w for w in [*old, *new] if rules.is_number(w.key)]
+    if not numbers:
+        return False
+    # "10 000" → "10000" or "1,000" → "1000": one number regrouped in the page's own convention.
+    if old and new and all(_NUMERIC.fullmatch(w.text) for w in [*old, *new]):
+        return not rules.same_number(" ".join(w.text for w in old), " ".join(w.text for w in new))
+    return True
 
 
-def _hedge_changed(old_words: Sequence[str], new_words: Sequence[str]) -> bool:
-    old_hedges, new_hedges = _hedges_in(old_words), _hedges_in(new_words)
+def _hedge_changed(old_words: Sequence[str], new_words: Sequence[str], rules: languages.Rules) -> bool:
+    old_hedges, new_hedges = rules.hedges_in(old_words), rules.hedges_in(new_words)
     for hedge in list(old_hedges):
-        partner = next((h for h in new_hedges if _same_strength(hedge, h)), None)
+        partner = next((h for h in new_hedges if rules.same_strength(hedge, h)), None)
         if partner is not None:
             old_hedges.remove(hedge)
             new_hedges.remove(partner)
     return bool(old_hedges or new_hedges)
 
 
-def _hedges_in(words: Sequence[str]) -> list[str]:
-    folded = [w.casefold() for w in words]
-    hedges = [w for w in folded if w in _HEDGES]
-    # "X is said to have…" attributes a claim to unnamed others, like "reportedly".
-    hedges += ["said to" for pair in pairwise(folded) if pair == ("said", "to")]
-    return hedges
-
-
-def _same_strength(a: str, b: str) -> bool:
-    return a == b or any(a in group and b in group for group in _HEDGE_CLASSES)
-
-
-def _is_name(word: _Word) -> bool:
+def _is_name(word: _Word, rules: languages.Rules) -> bool:
+    if word.name is not None:
+        return word.name
     text = word.text
-    return text[:1].isupper() and not word.opens_sentence and text.casefold() not in _COMMON_CAPITALISED and text != "I"
+    if not text[:1].isupper() or word.opens_sentence or text == "I" or rules.capitalises_nouns:
+        return False
+    return not _common(word.key, rules)
+
+
+def _common(key: str, rules: languages.Rules) -> bool:
+    # Stop lists hold some proper names ("україни"); only short words are taken as common on their word.
+    return key in rules.not_names or (key in rules.function_words and len(key) <= 5)
 
 
 def _capitalised_mid_sentence(word: str, text: str) -> bool:
@@ -342,22 +359,29 @@ def _capitalised_mid_sentence(word: str, text: str) -> bool:
     return False
 
 
-def _words_in(text: str, before: str = "") -> list[_Word]:
-    """Split a passage into words, noting which open a sentence (``before`` is the text preceding it)."""
+def _words_in(text: str, before: str | None = None) -> list[_Word]:
+    """Split a passage into words, noting which open a sentence.
+
+    ``before`` is the text preceding the passage; None or "" at the start means nothing precedes
+    it, so its first word opens a sentence (a quote captured from the top of a text, or a list of
+    changed words given without context, opens with a word capitalised for grammar's sake).
+    """
     words = []
     for match in _TOKEN.finditer(text):
         at = match.start()
-        lead = text[at - 8 : at] if at >= 8 else before[-8:] + text[:at]
-        words.append(_Word(match.group(), _SENTENCE_BREAK.search(lead) is not None))
+        if at == 0 and not before:
+            opens = True
+        else:
+            lead = text[at - 8 : at] if at >= 8 else (before or "")[-8:] + text[:at]
+            opens = _SENTENCE_BREAK.search(lead) is not None
+        words.append(_Word.of(match.group(), opens))
     return words
 
 
 def _changes(old: str, new: str, *, old_before: str = "", new_before: str = "") -> list[_Change]:
-    """Return the words that differ between two passages, ignoring case and punctuation."""
+    """Return the words that differ between two passages, ignoring case, stress marks and punctuation."""
     old_words, new_words = _words_in(old, old_before), _words_in(new, new_before)
-    matcher = difflib.SequenceMatcher(
-        None, [w.text.casefold() for w in old_words], [w.text.casefold() for w in new_words], autojunk=False
-    )
+    matcher = difflib.SequenceMatcher(None, [w.key for w in old_words], [w.key for w in new_words], autojunk=False)
     return [(old_words[i1:i2], new_words[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
 
 
@@ -398,17 +422,62 @@ class _Folded:
 
 
 def _fold(text: str, *, loose: bool) -> _Folded:
-    """Fold a text for matching: strict (as normalise does) or loose (no case, no punctuation)."""
-    folded = text.casefold() if loose else text
-    chars = set(folded)
-    if len(folded) == len(text) and chars.isdisjoint(_INVISIBLE) and unicodedata.is_normalized("NFKC", text):
-        # Every change is one character for one character: translate in C, then collapse.
-        table = {ord(c): m for c in chars if (m := _fold_char(c, loose)) != c}
-        translated = folded.translate(table)
-        if loose:
-            translated = _keep_numeric_signs(folded, translated)
-        return _collapse(translated)
+    """Fold a text for matching: strict (as normalise does) or loose (no case, no punctuation).
+
+    The last few page-sized texts are kept folded: a check locates every quote of a source in the
+    same snapshot, and one search folds the same text several times.
+    """
+    if len(text) < 2048:
+        return _fold_uncached(text, loose=loose)
+    return _fold_cached(text, loose)
+
+
+@lru_cache(maxsize=8)
+def _fold_cached(text: str, loose: bool) -> _Folded:
+    return _fold_uncached(text, loose=loose)
+
+
+def _fold_uncached(text: str, *, loose: bool) -> _Folded:
+    if not _NEEDS_SLOW_FOLD[loose].search(text) and unicodedata.is_normalized("NFKC", text):
+        # Every change is one character for one character (case folding too: "ß" stays one
+        # letter, see _casefold_char), so offsets carry over until spaces collapse. Extracted
+        # texts are NFKC already: this is the path a page takes, German and Cyrillic alike. Each
+        # replacement is one precompiled character class run over the text in C (str.translate
+        # with a dict, or a set of a Cyrillic text's characters, costs ten times as much).
+        if not loose:
+            for pattern, replacement in _STRICT_REPLACEMENTS:
+                if pattern.search(text):
+                    text = pattern.sub(replacement, text)
+            return _collapse(text)
+        lowered = _casefold_in_place(text)
+        if lowered is not None:
+            if "ё" in lowered:
+                lowered = lowered.replace("ё", "е")
+            translated = _loose_space().sub(" ", lowered)
+            return _collapse(_keep_numeric_signs(text, translated))
     return _fold_slowly(text, loose)
+
+
+def _casefold_in_place(text: str) -> str | None:
+    """Case-fold a text character for character ("ß" kept as one letter), or None if that cannot be done."""
+    folded = text.casefold()
+    if len(folded) == len(text):
+        return folded
+    parts = text.replace("ẞ", "ß").split("ß")
+    folded_parts = [part.casefold() for part in parts]
+    if any(len(a) != len(b) for a, b in zip(parts, folded_parts, strict=True)):
+        return None
+    return "ß".join(folded_parts)
+
+
+@lru_cache(maxsize=4096)
+def _casefold_char(c: str) -> str:
+    """Case-fold one character to one character: "ẞ" and "ß" fold alike, but not into "ss"."""
+    folded = c.casefold()
+    if len(folded) == 1:
+        return folded
+    lowered = c.lower()
+    return lowered if len(lowered) == 1 else c
 
 
 def _keep_numeric_signs(before: str, after: str) -> str:
@@ -432,8 +501,10 @@ def _numeric_signs(text: str) -> list[int]:
 
 @lru_cache(maxsize=4096)
 def _fold_char(c: str, loose: bool) -> str:
-    if c in _INVISIBLE:
+    if c in _INVISIBLE or (loose and c in _STRESS_MARKS):
         return ""
+    if loose and c in _LOOSE_LETTERS:
+        return _LOOSE_LETTERS[c]
     if c.isspace():
         return " "
     if c in _QUOTE_MARKS:
@@ -445,6 +516,43 @@ def _fold_char(c: str, loose: bool) -> str:
     return c
 
 
+def _character_class_of(predicate: Callable[[str], bool]) -> str:
+    """Return a regular-expression class of the Basic Multilingual Plane characters that satisfy ``predicate``."""
+    members = [chr(i) for i in range(0x10000) if not 0xD800 <= i <= 0xDFFF and predicate(chr(i))]
+    return "[" + "".join(re.escape(c) for c in members) + "]"
+
+
+# What the fast path of _fold_uncached replaces, the same as _fold_char does character by character.
+_STRICT_REPLACEMENTS = [
+    (re.compile("[" + "".join(re.escape(c) for c, m in _QUOTE_MARKS.items() if m == "'") + "]"), "'"),
+    (re.compile("[" + "".join(re.escape(c) for c, m in _QUOTE_MARKS.items() if m == '"') + "]"), '"'),
+    (re.compile("[" + "".join(re.escape(c) for c in sorted(_DASHES)) + "]"), "-"),
+    (re.compile(r"[^\S ]"), " "),
+]
+
+
+@cache
+def _loose_space() -> re.Pattern[str]:
+    """Return the class of characters the loose fold turns into a space (built on first use: ~50 ms)."""
+    return re.compile(
+        _character_class_of(
+            lambda c: (
+                c not in _INVISIBLE
+                and c not in _STRESS_MARKS
+                and c not in _LOOSE_LETTERS
+                and _fold_char(c, True) == " "
+                and c != " "
+            )
+        )
+    )
+
+
+_NEEDS_SLOW_FOLD = {
+    False: re.compile("[" + "".join(sorted(_INVISIBLE)) + "]"),
+    True: re.compile("[" + "".join(sorted(_INVISIBLE | _STRESS_MARKS)) + "]"),
+}
+
+
 def _collapse(text: str) -> _Folded:
     start = len(text) - len(text.lstrip(" ")) if text.startswith(" ") else 0
     stop = len(text.rstrip(" ")) if text.endswith(" ") else len(text)
@@ -452,12 +560,14 @@ def _collapse(text: str) -> _Folded:
         return _Folded("", [0], [0], 0)
     if "  " not in text:
         return _Folded(text[start:stop], [0], [start], stop)
-    runs = [m.span() for m in _SPACE_RUN.finditer(text, start, stop)]
-    # After a run ending at original offset b, the folded offset is b less what was dropped so far.
-    dropped = accumulate(b - a - 1 for a, b in runs)
-    seg_f = [0, *(b - start - gone for (_, b), gone in zip(runs, dropped, strict=True))]
-    seg_o = [start, *(b for _, b in runs)]
-    return _Folded(_SPACE_RUN.sub(" ", text[start:stop]), seg_f, seg_o, stop)
+    # Words and runs of spaces alternate: word, run, word, … The folded text joins the words with
+    # one space; segment k starts at the k-th word, in the folded text and in the original. All of
+    # it in C (split, map, accumulate): a page folded loosely has a run at every comma.
+    parts = _SPACE_RUN_SPLIT.split(text[start:stop])
+    words = parts[0::2]
+    seg_o = list(accumulate(map(len, parts), initial=start))[0::2]
+    seg_f = list(accumulate(map((1).__add__, map(len, words[:-1])), initial=0))
+    return _Folded(" ".join(words), seg_f, seg_o, stop)
 
 
 def _fold_slowly(text: str, loose: bool) -> _Folded:
@@ -483,7 +593,7 @@ def _fold_slowly(text: str, loose: bool) -> _Folded:
             j += 1
         piece = unicodedata.normalize("NFKC", text[i:j].translate(_BEFORE_NFKC))
         if loose:
-            piece = piece.casefold()
+            piece = "".join(_casefold_char(ch) for ch in piece)
         for ch in piece:
             mapped = "-" if i in signs else _fold_char(ch, loose)
             if not mapped:
@@ -516,6 +626,7 @@ class _Quote:
     prefix: str  # loose
     suffix: str  # loose
     prefix_as_captured: str
+    suffix_as_captured: str
     # Whether the editor's selection began/ended at a word boundary: only then may a fuzzy match be
     # widened to whole words.
     whole_words_left: bool
@@ -533,6 +644,7 @@ class _Quote:
             prefix=_fold(selector.prefix, loose=True).text,
             suffix=_fold(selector.suffix, loose=True).text,
             prefix_as_captured=selector.prefix,
+            suffix_as_captured=selector.suffix,
             whole_words_left=not (selector.prefix[-1:].isalnum() and selector.exact[:1].isalnum()),
             whole_words_right=not (selector.suffix[:1].isalnum() and selector.exact[-1:].isalnum()),
             lead=strict[: len(strict) - len(strict.lstrip(_PUNCTUATION_AT_EDGES))],
@@ -573,9 +685,20 @@ class _Searcher:
     """One text being searched for one quote; folds lazily, since most quotes are found verbatim."""
 
     def __init__(
-        self, quote: _Quote, text: str, *, hint: int | None, searched_in: str, previous: str | None = None
+        self,
+        quote: _Quote,
+        text: str,
+        *,
+        hint: int | None,
+        searched_in: str,
+        rules: languages.Rules,
+        previous: str | None = None,
     ) -> None:
         self.quote = quote
+        self.rules = rules
+        self._name_pairs: frozenset[str] | None = None
+        self._content: Counter[str] | None = None
+        self._share: float | None = None
         self.text = text
         self.hint = hint
         self.searched_in = searched_in
@@ -589,7 +712,7 @@ class _Searcher:
             self._loose = _fold(self.text, loose=True)
         return self._loose
 
-    def search(self) -> Location | None:
+    def search(self, *, verbatim_only: bool = False) -> Location | None:
         """Run the exact, normalised and approximate passes; None if nothing is there."""
         quote = self.quote
         strict = _fold(self.text, loose=False)
@@ -598,7 +721,9 @@ class _Searcher:
             for f in _find_all(quote.strict, strict.text, near=self.hint)
         ]
         status = PRESENT
-        if not hits and quote.loose:
+        # The normalised pass needs every word of the quote in a row: below the floor of
+        # co-occurring content words it cannot succeed, and a removed quote costs no loose fold.
+        if not hits and quote.loose and self.word_share() >= CONTENT_OVERLAP_FLOOR:
             loose = self.loose
             hits = [
                 self.candidate(loose.source_start(f), loose.source_stop(f + len(quote.loose)), 1.0)
@@ -608,22 +733,134 @@ class _Searcher:
         if hits:
             hits.sort(key=lambda c: c.score, reverse=True)
             best = hits[0]
-            if best.context is not None and best.context < CONFIRMING_CONTEXT:
-                # The words are here, but not quite among the captured ones. If the captured place
-                # still exists with other words in it, the passage there was changed and this hit is
-                # another mention (hypothesis/h#2798): report the place, never the lookalike.
+            if best.context is not None and best.context < POOR_CONTEXT and not verbatim_only:
+                # The words are here, but among other words than the captured ones. If the captured
+                # place still exists with a corrected name or number in it, this hit is another
+                # mention of the old words (hypothesis/h#2798): report the place, not the lookalike.
+                # Anything short of such a correction leaves the verbatim hit standing: a sentence
+                # inserted before a quote weakens its context, not its words.
                 replaced = [
                     c
                     for c in self.anchored_candidates()
-                    if (c.context or 0) >= best.context + PICK_CONTEXT_LEAD and not any(c.overlaps(h) for h in hits)
+                    if (c.context or 0) >= best.context + PICK_CONTEXT_LEAD
+                    and not any(c.overlaps(h) for h in hits)
+                    and self.corrected(c)
                 ]
                 if replaced:
                     return _replaced_in_place(self, replaced[0], hits)
             return _present(self, hits, status)
-        candidates = self.fuzzy_candidates()
+        if verbatim_only:
+            return None
+        candidates = [
+            c
+            for c in self.fuzzy_candidates()
+            if (self.overlap(c) >= CONTENT_OVERLAP_FLOOR or self.rewritten(c))
+            and not self.stood_before(c)
+            and (self.searched_in == "main" or _placed(c))
+        ]
         if not candidates:
             return None
         return _judge(self, candidates)
+
+    def word_share(self) -> float:
+        """Return the largest share of the quote's content words found together anywhere in the text.
+
+        "Together" is within a window half again the quote's length. No candidate below the
+        overlap floor is ever reported (except a rewrite at the quote's own place, found from its
+        context), so where no window reaches the floor the costly passes need not run: that is
+        what makes a "gone" verdict cheap. The words are looked for with str.find in the case-folded
+        text (C speed); a text with stress marks or invisible characters is not judged (1.0).
+        """
+        if self._share is not None:
+            return self._share
+        keys = sorted(self.content_words())
+        if not keys or _NEEDS_SLOW_FOLD[True].search(self.text):
+            self._share = 1.0
+            return self._share
+        low = self.text.casefold()
+        if "ё" in low:
+            low = low.replace("ё", "е")
+        hits: list[tuple[int, str]] = []
+        for key in keys:
+            at, found = low.find(key), 0
+            while at != -1 and found < _MAX_SCANNED:
+                end = at + len(key)
+                if (at == 0 or not low[at - 1].isalnum()) and (end == len(low) or not low[end].isalnum()):
+                    hits.append((at, key))
+                    found += 1
+                at = low.find(key, at + 1)
+        hits.sort()
+        width = int(1.5 * len(self.quote.exact)) + 40
+        best, inside, first = 0, Counter[str](), 0
+        for at, key in hits:
+            inside[key] += 1
+            while hits[first][0] < at - width:
+                gone = hits[first][1]
+                inside[gone] -= 1
+                if not inside[gone]:
+                    del inside[gone]
+                first += 1
+            best = max(best, len(inside))
+        self._share = best / len(keys)
+        return self._share
+
+    def content_words(self) -> Counter[str]:
+        if self._content is None:
+            self._content = _content_words(self.quote.exact, self.rules)
+        return self._content
+
+    def overlap(self, candidate: _Candidate) -> float:
+        """Return the share of the quote's content words that the candidate still has (multiset)."""
+        mine = self.content_words()
+        if not mine:
+            return 1.0
+        theirs = _content_words(self.text[candidate.start : candidate.end], self.rules)
+        return sum((mine & theirs).values()) / sum(mine.values())
+
+    def in_place(self, candidate: _Candidate) -> bool:
+        """Tell whether both captured sides stand around the candidate as captured: the quote's own place."""
+        if candidate.p is None or candidate.s is None:
+            return False
+        return (
+            min(candidate.p, candidate.s) >= IN_PLACE_SIDE_SIMILARITY
+            and (candidate.context or 0) >= ANCHORED_CONTEXT_SIMILARITY
+        )
+
+    def stood_before(self, candidate: _Candidate) -> bool:
+        """Tell whether the candidate's words stood, word for word, elsewhere in the previous text.
+
+        Such a passage was there beside the quote all along (a lookalike sentence, a repeated
+        slot): it is not what became of the quote. Short spans are left alone, as common phrases.
+        """
+        if not self.previous:
+            return False
+        words = _fold(self.text[candidate.start : candidate.end], loose=False).text
+        if len(words) < MIN_LOOKALIKE_LENGTH:
+            return False
+        before = _fold(self.previous, loose=False).text.count(words)
+        return before > self.quote.strict.count(words)
+
+    def rewritten(self, candidate: _Candidate) -> bool:
+        """Tell whether a candidate below the overlap floor is the quote's place holding other words.
+
+        It must stand where the quote stood (both captured sides around it) and be at least half
+        the quote's length: a word or two left between the sides (an "ADVERTISEMENT" slot) is what
+        remains where a passage was deleted, and the quote is gone.
+        """
+        if self.searched_in == "full" or not self.in_place(candidate):
+            # Outside the main text the captured context says nothing of the place: the rest of
+            # the page is laid out otherwise (menus, captions), so only the words can vouch.
+            return False
+        return 2 * len(_words_in(self.text[candidate.start : candidate.end])) >= len(_words_in(self.quote.exact))
+
+    def corrected(self, candidate: _Candidate) -> bool:
+        """Tell whether every word that differs between the quote and the candidate is a critical one.
+
+        That is a correction ("Dmitry Peskov" → "Yuri Ushakov", "12" → "21"): a chunk of ordinary
+        words replaced along with a name is a rewrite, whatever names it holds.
+        """
+        changes = self.changes(candidate)
+        return bool(changes) and all(_only_critical(change, self.rules) for change in changes)
 
     def candidate(self, start: int, end: int, q: float) -> _Candidate:
         """Score the span text[start:end] (original offsets) against the selector."""
@@ -666,6 +903,29 @@ class _Searcher:
             end += 1
         return self.candidate(start, end, q)
 
+    def best_start(self, a: int, b: int) -> int:
+        """Return the word start in an alignment's first words that fits the quote best.
+
+        edlib gives one start per end, and of equal cost it may take a neighbouring word in
+        ("проти неї, і домовленостей…" for "і жодних домовленостей…"): among the word starts
+        near it, the one with the fewest edits wins; of those, one that opens with the quote's
+        first word, then the span nearest the quote's length.
+        """
+        folded, quote = self.loose.text, self.quote.loose
+        first = quote.split(" ", 1)[0] + " "
+        reach = min(b, a + len(quote) // 2)
+        starts = {a} | {i + 1 for i in range(max(0, a - 1), reach) if folded[i] == " "}
+        return min(
+            (s for s in starts if s < b),
+            key=lambda s: (
+                Levenshtein.distance(quote, folded[s:b]),
+                not folded.startswith(first, s),
+                abs(b - s - len(quote)),
+                s,
+            ),
+            default=a,
+        )
+
     def encoded(self) -> tuple[dict[str, str], bytes]:
         """Return the loose text as bytes for edlib, in an alphabet drawn from the quote and context.
 
@@ -686,15 +946,18 @@ class _Searcher:
         """Find the best few approximate matches and what stands between the captured context."""
         if not self.quote.loose:
             return []
-        code, target = self.encoded()
-        query = _encode(self.quote.loose, code)
         max_errors = min(MAX_ERRORS, len(self.quote.loose) // 2)
         found: list[_Candidate] = []
-        for a, b in _approximate_spans(query, target, max_errors, _MAX_CANDIDATES):
-            candidate = self.loose_candidate(a, b)
-            if candidate is not None and self.worth_showing(candidate):
-                found.append(candidate)
-        found += self.anchored_candidates()
+        if self.word_share() >= CONTENT_OVERLAP_FLOOR:
+            code, target = self.encoded()
+            query = _encode(self.quote.loose, code)
+            for a, b in _approximate_spans(query, target, max_errors, _MAX_CANDIDATES):
+                candidate = self.loose_candidate(self.best_start(a, b), b)
+                if candidate is not None and self.worth_showing(candidate):
+                    found.append(candidate)
+        if self.searched_in == "main" and not self.context_closed_up():
+            # Outside the main text the captured context says nothing of the place (_Searcher.rewritten).
+            found += self.anchored_candidates()
         kept: list[_Candidate] = []
         for candidate in sorted(found, key=lambda c: c.score, reverse=True):
             if not any(candidate.overlaps(other) for other in kept):
@@ -711,6 +974,24 @@ class _Searcher:
         )
         return [(self.with_names_known(old), self.with_names_known(new)) for old, new in changes]
 
+    def name_pairs(self) -> frozenset[str]:
+        """Return the words this text (and the quote) write beside another capitalised word mid-sentence.
+
+        For German, which capitalises every noun: "Sprecher Dmitri Peskow" makes "Dmitri" and
+        "Peskow" names, whereas a noun stands after a lowercase article or adjective.
+        """
+        if self._name_pairs is None:
+            found: set[str] = set()
+            for text in (self.quote.exact, self.text):
+                words = _words_in(text)
+                for a, b in pairwise(words):
+                    if a.text[:1].isupper() and b.text[:1].isupper() and not b.opens_sentence:
+                        if not a.opens_sentence:
+                            found.add(a.key)
+                        found.add(b.key)
+            self._name_pairs = frozenset(found)
+        return self._name_pairs
+
     def with_names_known(self, words: list[_Word]) -> list[_Word]:
         """Take a word that opens a sentence for a name when the article capitalises it elsewhere too.
 
@@ -718,12 +999,19 @@ class _Searcher:
         the article also writes "spokesman Dmitry Peskov", whereas it never writes "Subsequently"
         capitalised mid-sentence.
         """
-        return [
-            _Word(w.text, opens_sentence=False)
-            if w.opens_sentence and w.text[:1].isupper() and _capitalised_mid_sentence(w.text, self.text)
-            else w
-            for w in words
-        ]
+        rules = self.rules
+        judged = []
+        for w in words:
+            if not w.text[:1].isupper() or w.text == "I" or _common(w.key, rules):
+                name = False
+            elif rules.capitalises_nouns:
+                name = w.key in self.name_pairs()
+            elif w.opens_sentence:
+                name = _capitalised_mid_sentence(w.text, self.text)
+            else:
+                name = True
+            judged.append(_Word(w.text, w.opens_sentence, w.key, name))
+        return judged
 
     def worth_showing(self, candidate: _Candidate) -> bool:
         """Tell a weak approximate match worth an editor's look from a chance likeness."""
@@ -748,6 +1036,15 @@ class _Searcher:
             return None
         f = min(found, key=lambda f: abs(f - (self.hint or 0)))
         return _paragraph(self.previous, strict.source_start(f), strict.source_stop(f + len(self.quote.strict)))
+
+    def context_closed_up(self) -> bool:
+        """Tell whether the captured prefix and suffix now stand side by side: nothing is left between them."""
+        prefix = _fold(self.quote.prefix_as_captured, loose=False).text
+        suffix = _fold(self.quote.suffix_as_captured, loose=False).text
+        if len(prefix) < 8 or len(suffix) < 8:
+            return False
+        text = _fold(self.text, loose=False).text
+        return f"{prefix} {suffix}" in text or f"{prefix}{suffix}" in text
 
     def anchored_candidates(self) -> list[_Candidate]:
         """Return what now stands between the captured prefix and suffix.
@@ -805,7 +1102,7 @@ def _moved(searcher: _Searcher, hit: _Candidate) -> bool:
     """
     if searcher.hint is not None and abs(hit.start - searcher.hint) > MOVED_FRACTION * len(searcher.text):
         return True
-    before = searcher.previous_paragraph()
+    before = searcher.previous_paragraph() if searcher.searched_in == "main" else None
     if before is not None:
         return not _same_paragraph(searcher.quote, before, _paragraph(searcher.text, hit.start, hit.end))
     if searcher.hint is None:
@@ -819,18 +1116,28 @@ def _paragraph(text: str, start: int, end: int) -> str:
 
 
 def _same_paragraph(quote: _Quote, before: str, after: str) -> bool:
-    """Tell whether two paragraphs holding the quote are one paragraph, perhaps copy-edited."""
+    """Tell whether two paragraphs holding the quote are one paragraph, perhaps copy-edited or grown.
+
+    A paragraph with a sentence added (or taken out) is the same paragraph: the words the shorter
+    one had besides the quote mostly stand in the longer one too.
+    """
     rest_before = _fold(_without(quote, before), loose=True).text
     rest_after = _fold(_without(quote, after), loose=True).text
-    if len(rest_before.split()) < 3 and len(rest_after.split()) < 3:
-        return True  # The quote is the whole paragraph: nothing else to compare.
-    return fuzz.ratio(rest_before, rest_after) >= 100 * SAME_PARAGRAPH_SIMILARITY
+    words_before, words_after = rest_before.split(), rest_after.split()
+    if len(words_before) < 3:
+        return True  # The quote was the whole paragraph: whatever joined it, it is where it was.
+    if fuzz.ratio(rest_before, rest_after) >= 100 * SAME_PARAGRAPH_SIMILARITY:
+        return True
+    shorter, longer = sorted((Counter(words_before), Counter(words_after)), key=lambda c: sum(c.values()))
+    return (
+        sum((shorter & longer).values()) >= SAME_PARAGRAPH_SIMILARITY * sum(shorter.values())
+        and sum(shorter.values()) >= 3
+    )
 
 
 def _replaced_in_place(searcher: _Searcher, replaced: _Candidate, hits: list[_Candidate]) -> Location:
-    changes = searcher.changes(replaced)
-    status = EDITED_SUBSTANTIVE if _changed_in_substance(changes, replaced) else UNCERTAIN
-    return _found(status, searcher, replaced, hits[0], changes, [replaced, *hits])
+    # Only a correction gets here (``_Searcher.corrected``): every changed word is a critical one.
+    return _found(EDITED_SUBSTANTIVE, searcher, replaced, hits[0], searcher.changes(replaced), [replaced, *hits])
 
 
 def _judge(searcher: _Searcher, candidates: list[_Candidate]) -> Location:
@@ -838,13 +1145,18 @@ def _judge(searcher: _Searcher, candidates: list[_Candidate]) -> Location:
     best = candidates[0]
     runner_up = candidates[1] if len(candidates) > 1 else None
     changes = searcher.changes(best)
-    if best.context is not None:
-        placed = best.context >= EDITED_CONTEXT_SIMILARITY
-    else:
-        # A quote typed in by hand has no context to vouch for the place: the words must.
-        placed = best.q >= EDITED_QUOTE_SIMILARITY
+    # A quote typed in by hand has no context to vouch for the place: the words must.
+    placed = _placed(best)
     clear = runner_up is None or best.score - runner_up.score >= EDITED_MARGIN
-    if placed and clear and _changed_in_substance(changes, best):
+    if searcher.overlap(best) < CONTENT_OVERLAP_FLOOR:
+        # Most of the quote's words are not there: what stands in its place is not the quote edited.
+        # Only a correction at its own place (a short quote whose name or figure was put right) is
+        # shown as the new wording; otherwise an editor is told the place was rewritten, and not
+        # shown other words as what the quote "now reads".
+        if clear and searcher.corrected(best):
+            return _found(EDITED_SUBSTANTIVE, searcher, best, runner_up, changes, candidates)
+        return _found(UNCERTAIN, searcher, best, runner_up, changes, candidates, note=REWRITTEN_NOTE)
+    if placed and clear and _changed_in_substance(changes, best, searcher.rules):
         status = EDITED_SUBSTANTIVE
     elif placed and clear and best.q >= EDITED_QUOTE_SIMILARITY:
         status = EDITED
@@ -853,14 +1165,25 @@ def _judge(searcher: _Searcher, candidates: list[_Candidate]) -> Location:
     return _found(status, searcher, best, runner_up, changes, candidates)
 
 
-def _changed_in_substance(changes: list[_Change], candidate: _Candidate) -> bool:
+def _placed(candidate: _Candidate) -> bool:
+    """Tell whether a candidate stands among the captured context (or, with none captured, is close in words).
+
+    Outside the main text an unplaced lookalike is another mention (a teaser, a related link),
+    never the quote: there the candidate must be placed to be reported at all.
+    """
+    if candidate.context is not None:
+        return candidate.context >= EDITED_CONTEXT_SIMILARITY
+    return candidate.q >= EDITED_QUOTE_SIMILARITY
+
+
+def _changed_in_substance(changes: list[_Change], candidate: _Candidate, rules: languages.Rules) -> bool:
     """Tell whether a located passage differs from the capture by a substantive change."""
     if candidate.q >= REWRITE_QUOTE_SIMILARITY:
-        return bool(_kind_of_change(changes))
+        return bool(_kind_of_change(changes, rules))
     # Beyond the edit budget (found only between its context) the passage is a correction only if
     # every difference is a critical token, as when a name is put right; otherwise it was rewritten
     # and whether it still says the same is for an editor to judge.
-    return all(_kind_of_change([change]) for change in changes)
+    return all(_kind_of_change([change], rules) for change in changes)
 
 
 def _found(
@@ -870,17 +1193,22 @@ def _found(
     runner_up: _Candidate | None,
     changes: list[_Change],
     candidates: Sequence[_Candidate],
+    *,
+    note: str = "",
 ) -> Location:
+    # A place whose words mostly differ from the quote is pointed at, never quoted as its new wording.
+    rewritten = note == REWRITTEN_NOTE
     return Location(
         status=status,
         start=best.start,
         end=best.end,
-        matched_text=searcher.text[best.start : best.end],
+        matched_text="" if rewritten else searcher.text[best.start : best.end],
         score=round(best.score, 4),
         runner_up_score=None if runner_up is None else round(runner_up.score, 4),
-        changed_tokens=_shown(changes),
+        changed_tokens=[] if rewritten else _shown(changes),
         searched_in=searcher.searched_in,
         candidates=[(c.start, c.end, round(c.score, 4)) for c in candidates[: _MAX_CANDIDATES + 1]],
+        note=note,
     )
 
 
@@ -930,7 +1258,7 @@ def _approximate_spans(query: bytes, target: bytes, max_errors: int, limit: int)
         found = _locations(query, bytes(masked), max_errors)
         if not found:
             break
-        for a, b in _distinct(found):
+        for a, b in _distinct(found, len(query)):
             spans.append((a, b))
             masked[a:b] = bytes(b - a)
             if len(spans) == limit:
@@ -938,14 +1266,19 @@ def _approximate_spans(query: bytes, target: bytes, max_errors: int, limit: int)
     return spans
 
 
-def _distinct(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    # edlib lists every end position at the best distance; neighbours are the same match.
-    out: list[tuple[int, int]] = []
+def _distinct(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """Return one span per group of overlapping alignments: the one closest to the quote's length.
+
+    edlib lists every start and end at the best distance; overlapping ones are one match, and of
+    equal cost the span as long as the quote is the quote, not the quote plus a neighbouring word.
+    """
+    groups: list[list[tuple[int, int]]] = []
     for a, b in sorted(spans):
-        if out and a < out[-1][1]:
-            continue
-        out.append((a, b))
-    return out
+        if groups and a < max(end for _, end in groups[-1]):
+            groups[-1].append((a, b))
+        else:
+            groups.append([(a, b)])
+    return [min(group, key=lambda span: (abs(span[1] - span[0] - length), span[0])) for group in groups]
 
 
 def _group_edges(spans: list[tuple[int, int]], *, last: bool) -> list[int]:
@@ -993,12 +1326,20 @@ def _side_similarity(captured: str, text: str, offset: int, *, before: bool) -> 
 # --- Telling "removed" from "the page changed wholesale" ------------------------------------------------
 
 
-def _page_still_reads_alike(quote: _Quote, main: _Folded, previous_text: str | None) -> bool:
-    """Tell whether the page is still the article the quote was in (so the quote was removed)."""
-    words = main.text.split()
+def _page_still_reads_alike(quote: _Quote, main_text: str, previous_text: str | None) -> bool:
+    """Tell whether the page is still the article the quote was in (so the quote was removed).
+
+    Both texts are normalised snapshots of one site, so their words compare as written: no fold.
+    """
+    words = _fold(main_text, loose=True).text.split() if not previous_text else []
     if previous_text and previous_text.strip():
-        before = _fold(_without(quote, previous_text), loose=True).text.split()
-        return _shingle_similarity(before, words) >= GONE_SIMILARITY
+        # The previous text without the quote: its shingles less those wholly inside the quote
+        # (the page's shingles are kept for the next quote of the same check).
+        before = _text_shingles(previous_text) - _shingles(quote.exact.split())
+        after = _text_shingles(main_text)
+        if not before or not after:
+            return False
+        return 2 * len(before & after) / (len(before) + len(after)) >= GONE_SIMILARITY
     # No earlier text: does the page still use the words of the quote and its surroundings?
     own = {w for w in f"{quote.prefix} {quote.loose} {quote.suffix}".split() if len(w) >= 4}
     if not own:
@@ -1014,18 +1355,22 @@ def _without(quote: _Quote, text: str) -> str:
     return text[: strict.source_start(f)] + " " + text[strict.source_stop(f + len(quote.strict)) :]
 
 
-def _shingle_similarity(a: list[str], b: list[str]) -> float:
-    """Return the Dice coefficient of two word lists' 3-word shingles (linear time, unlike ratio)."""
-    shingles_a, shingles_b = _shingles(a), _shingles(b)
-    if not shingles_a or not shingles_b:
-        return 0.0
-    return 2 * len(shingles_a & shingles_b) / (len(shingles_a) + len(shingles_b))
+@lru_cache(maxsize=8)
+def _text_shingles(text: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(_shingles(text.split()))
 
 
 def _shingles(words: list[str]) -> set[tuple[str, ...]]:
     if len(words) < 3:
         return {tuple(words)} if words else set()
     return set(zip(words, words[1:], words[2:], strict=False))
+
+
+def _content_words(text: str, rules: languages.Rules) -> Counter[str]:
+    """Return a passage's content words (no function words) by key, with their counts."""
+    keys = [w.key for w in _words_in(text)]
+    content = [k for k in keys if not (k in rules.function_words and not rules.is_number(k))]
+    return Counter(content or keys)
 
 
 def _is_word_char(c: str) -> bool:

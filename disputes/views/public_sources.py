@@ -49,6 +49,9 @@ class Passage:
     def now_reads(self) -> str:
         """Give the words the article has now in the passage's place, when they differ from the quote."""
         check = self.quote.last_check if self.quote and self.quote.last_check_id else None
+        # Only a passage found edited has new wording; an uncertain place is not the quote's words.
+        if self.quote is None or self.quote.status not in (Quote.Status.EDITED, Quote.Status.EDITED_SUBSTANTIVE):
+            return ""
         if check is None or not check.matched_text or check.matched_text == self.card.quote:
             return ""
         return check.matched_text
