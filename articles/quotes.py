@@ -36,6 +36,7 @@ The module is pure (no Django, no I/O); statuses are the values of ``Quote.Statu
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import unicodedata
@@ -45,6 +46,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate, pairwise
+from typing import Any
 
 import edlib
 from rapidfuzz import fuzz
@@ -88,6 +90,7 @@ CONTENT_OVERLAP_FLOOR = 0.5
 IN_PLACE_SIDE_SIMILARITY = 0.6  # Each captured side at least this alike: the candidate stands in the quote's place.
 MIN_LOOKALIKE_LENGTH = 20  # A candidate this long that stood elsewhere before is another passage.
 REWRITTEN_NOTE = "Most of the quoted words are no longer there: the passage in their place was rewritten."
+SAME_PAGE_SHARE = 0.5  # Half the previous text in paragraphs unchanged: the page is still the article.
 GONE_SIMILARITY = 0.3  # §8.4: below this the page changed wholesale; from it up, the quote was removed.
 _MAX_HITS = 50  # A quote found more often is a phrase, not a passage: the 50 nearest its old place do.
 _MAX_SCANNED = 10_000
@@ -252,6 +255,7 @@ class _Word:
 _Change = tuple[list[_Word], list[_Word]]
 # What ends a sentence before a word: ". ", '." ', a paragraph break, with any opening quotation mark.
 _SENTENCE_BREAK = re.compile(r"(?:[.!?][\"'”’»)]*\s+|\n)[\"'“‘«„(]*$")
+_SENTENCE_START = re.compile(r"(?:[.!?][\"'”’»)]*\s+|\n)[\"'“‘«„(]*")
 
 
 def substantive_change(changes: Iterable[tuple[str, str]], language: str = "") -> str:
@@ -276,14 +280,15 @@ def substantive_change(changes: Iterable[tuple[str, str]], language: str = "") -
 def _kind_of_change(changes: Iterable[_Change], rules: languages.Rules) -> str:
     for old, new in changes:
         old, new = _what_changed(old, new)
-        keys = [w.key for w in [*old, *new]]
+        # An elided article or preposition is glued to its word: "nell'Ottobre", "l'accordo".
+        keys = [part for w in [*old, *new] for part in _elided(w.key)]
         if any(rules.is_negation(k) for k in keys) or rules.negated_by_affix(
             [w.key for w in old], [w.key for w in new]
         ):
             return "negation"
         if any(rules.is_denial(k) for k in keys):
             return "denial"
-        if any(rules.is_date(w.key, w.text) for w in [*old, *new]):
+        if any(rules.is_date(part, w.text.rsplit("'", 1)[-1]) for w in [*old, *new] for part in _elided(w.key)):
             return "date"
         if _number_changed(old, new, rules):
             return "number"
@@ -298,6 +303,14 @@ def _only_critical(change: _Change, rules: languages.Rules) -> bool:
     """Tell whether every changed word of a chunk is, on its own, a negation, denial, date, number, hedge or name."""
     old, new = _what_changed(*change)
     return all(_kind_of_change([([w], [])], rules) for w in [*old, *new])
+
+
+def _elided(key: str) -> list[str]:
+    """Return a word key and, after an apostrophe, the word an elision is glued to ("nell'ottobre" → "ottobre")."""
+    if "'" not in key:
+        return [key]
+    last = key.rsplit("'", 1)[1]
+    return [key, last] if len(last) >= 3 else [key]
 
 
 def _what_changed(old: list[_Word], new: list[_Word]) -> _Change:
@@ -366,16 +379,24 @@ def _words_in(text: str, before: str | None = None) -> list[_Word]:
     it, so its first word opens a sentence (a quote captured from the top of a text, or a list of
     changed words given without context, opens with a word capitalised for grammar's sake).
     """
+    return list(_words_cached(text, before or ""))
+
+
+@lru_cache(maxsize=512)
+def _words_cached(text: str, before: str) -> tuple[_Word, ...]:
+    # Where a sentence starts: one pass over the text, not a look-back at every word.
+    starts = {m.end() for m in _SENTENCE_START.finditer(text)}
     words = []
     for match in _TOKEN.finditer(text):
         at = match.start()
         if at == 0 and not before:
             opens = True
+        elif at < 8:
+            opens = _SENTENCE_BREAK.search(before[-8:] + text[:at]) is not None
         else:
-            lead = text[at - 8 : at] if at >= 8 else (before or "")[-8:] + text[:at]
-            opens = _SENTENCE_BREAK.search(lead) is not None
+            opens = at in starts
         words.append(_Word.of(match.group(), opens))
-    return words
+    return tuple(words)
 
 
 def _changes(old: str, new: str, *, old_before: str = "", new_before: str = "") -> list[_Change]:
@@ -432,7 +453,7 @@ def _fold(text: str, *, loose: bool) -> _Folded:
     return _fold_cached(text, loose)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def _fold_cached(text: str, loose: bool) -> _Folded:
     return _fold_uncached(text, loose=loose)
 
@@ -693,12 +714,15 @@ class _Searcher:
         searched_in: str,
         rules: languages.Rules,
         previous: str | None = None,
+        window: bool = False,
     ) -> None:
         self.quote = quote
+        self.window = window  # a stretch of a text, searched whole
         self.rules = rules
         self._name_pairs: frozenset[str] | None = None
         self._content: Counter[str] | None = None
         self._share: float | None = None
+        self._regions: list[tuple[int, int]] | None = None
         self.text = text
         self.hint = hint
         self.searched_in = searched_in
@@ -723,12 +747,16 @@ class _Searcher:
         status = PRESENT
         # The normalised pass needs every word of the quote in a row: below the floor of
         # co-occurring content words it cannot succeed, and a removed quote costs no loose fold.
-        if not hits and quote.loose and self.word_share() >= CONTENT_OVERLAP_FLOOR:
-            loose = self.loose
-            hits = [
-                self.candidate(loose.source_start(f), loose.source_stop(f + len(quote.loose)), 1.0)
-                for f in _find_all(quote.loose, loose.text, near=self.hint)
-            ]
+        # (Checking for a verbatim copy elsewhere, every word must be there.)
+        if not hits and quote.loose and self.word_share() >= (1.0 if verbatim_only else CONTENT_OVERLAP_FLOOR):
+            hits = []
+            for at, part in self.parts():
+                loose = part.loose
+                near = None if self.hint is None else self.hint - at
+                hits += [
+                    self.candidate(at + loose.source_start(f), at + loose.source_stop(f + len(quote.loose)), 1.0)
+                    for f in _find_all(quote.loose, loose.text, near=near)
+                ]
             status = PRESENT_NORMALISED
         if hits:
             hits.sort(key=lambda c: c.score, reverse=True)
@@ -774,35 +802,70 @@ class _Searcher:
         if self._share is not None:
             return self._share
         keys = sorted(self.content_words())
-        if not keys or _NEEDS_SLOW_FOLD[True].search(self.text):
+        low = None if _NEEDS_SLOW_FOLD[True].search(self.text) else _casefold_in_place(self.text)
+        if not keys or low is None:
             self._share = 1.0
             return self._share
-        low = self.text.casefold()
         if "ё" in low:
             low = low.replace("ё", "е")
-        hits: list[tuple[int, str]] = []
+        hits: list[tuple[int, int, str]] = []
         for key in keys:
-            at, found = low.find(key), 0
-            while at != -1 and found < _MAX_SCANNED:
-                end = at + len(key)
-                if (at == 0 or not low[at - 1].isalnum()) and (end == len(low) or not low[end].isalnum()):
-                    hits.append((at, key))
-                    found += 1
-                at = low.find(key, at + 1)
+            # Word keys fold "ß" to "ss"; the text keeps it as one letter, offsets one for one.
+            for spelling in {key, key.replace("ss", "ß")}:
+                at, found = low.find(spelling), 0
+                while at != -1 and found < _MAX_SCANNED:
+                    end = at + len(spelling)
+                    if (at == 0 or not low[at - 1].isalnum()) and (end == len(low) or not low[end].isalnum()):
+                        hits.append((at, end, key))
+                        found += 1
+                    at = low.find(spelling, at + 1)
         hits.sort()
         width = int(1.5 * len(self.quote.exact)) + 40
+        enough = CONTENT_OVERLAP_FLOOR * len(keys)
         best, inside, first = 0, Counter[str](), 0
-        for at, key in hits:
+        regions: list[tuple[int, int]] = []
+        for at, end, key in hits:
             inside[key] += 1
             while hits[first][0] < at - width:
-                gone = hits[first][1]
+                gone = hits[first][2]
                 inside[gone] -= 1
                 if not inside[gone]:
                     del inside[gone]
                 first += 1
             best = max(best, len(inside))
+            if len(inside) >= enough:
+                regions.append((hits[first][0], end, len(inside)))
         self._share = best / len(keys)
+        # The few stretches richest in the quote's words (nearest its old place among equals): a
+        # candidate is looked for in as many as there are candidates kept.
+        merged = _merged([(a, b) for a, b, _ in regions], pad=len(self.quote.exact), limit=len(self.text))
+        richness = [max((n for a, b, n in regions if lo <= a and b <= hi), default=0) for lo, hi in merged]
+        ranked = sorted(
+            zip(merged, richness, strict=True),
+            key=lambda item: (-item[1], abs(item[0][0] - (self.hint or 0))),
+        )
+        self._regions = sorted(span for span, _ in ranked[:_MAX_CANDIDATES])
         return self._share
+
+    def parts(self) -> list[tuple[int, _Searcher]]:
+        """Return the stretches of the text where the quote's words stand together, each as a searcher of its own.
+
+        Each comes with its offset in the text. Folding and encoding a page-sized text costs more
+        than searching it; the stretches are a few times the quote's length. A text not judged by
+        word_share (or a stretch itself) is one part: itself.
+        """
+        self.word_share()
+        if self.window or self._regions is None:
+            return [(0, self)]
+        return [
+            (
+                a,
+                _Searcher(
+                    self.quote, self.text[a:b], hint=None, searched_in=self.searched_in, rules=self.rules, window=True
+                ),
+            )
+            for a, b in self._regions
+        ]
 
     def content_words(self) -> Counter[str]:
         if self._content is None:
@@ -934,12 +997,11 @@ class _Searcher:
         cannot match anyway, so they all become byte 0.
         """
         if self._encoded is None:
-            counts = Counter(self.quote.loose + self.quote.prefix + self.quote.suffix)
-            ranked = [c for c, _ in counts.most_common()]
-            # Codes 1..254 for the commonest characters; the rarest share 255 (a rare, harmless
-            # over-match, corrected when q is measured on the real characters).
-            code = {c: chr(i + 1) for i, c in enumerate(ranked[:254])} | dict.fromkeys(ranked[254:], chr(255))
-            self._encoded = code, _encode(self.loose.text, code)
+            ranked, code = _alphabet(self.quote.loose + self.quote.prefix + self.quote.suffix)
+            self._encoded = (
+                code,
+                _encode(self.loose.text, code) if len(ranked) > 254 else _encode_page(self.loose.text, ranked),
+            )
         return self._encoded
 
     def fuzzy_candidates(self) -> list[_Candidate]:
@@ -949,13 +1011,18 @@ class _Searcher:
         max_errors = min(MAX_ERRORS, len(self.quote.loose) // 2)
         found: list[_Candidate] = []
         if self.word_share() >= CONTENT_OVERLAP_FLOOR:
-            code, target = self.encoded()
-            query = _encode(self.quote.loose, code)
-            for a, b in _approximate_spans(query, target, max_errors, _MAX_CANDIDATES):
-                candidate = self.loose_candidate(self.best_start(a, b), b)
-                if candidate is not None and self.worth_showing(candidate):
-                    found.append(candidate)
-        if self.searched_in == "main" and not self.context_closed_up():
+            # Only where enough of the quote's words stand together can a candidate pass the floor.
+            for at, part in self.parts():
+                code, target = part.encoded()
+                query = _encode(self.quote.loose, code)
+                for a, b in _approximate_spans(query, target, max_errors, _MAX_CANDIDATES):
+                    candidate = part.loose_candidate(part.best_start(a, b), b)
+                    if candidate is not None and part is not self:
+                        candidate = self.candidate(candidate.start + at, candidate.end + at, candidate.q)
+                    if candidate is not None and self.worth_showing(candidate):
+                        found.append(candidate)
+        if self.searched_in == "main" and not any(self.in_place(c) for c in found) and not self.context_closed_up():
+            # (A candidate found already between both sides of the context is that place.)
             # Outside the main text the captured context says nothing of the place (_Searcher.rewritten).
             found += self.anchored_candidates()
         kept: list[_Candidate] = []
@@ -1037,14 +1104,46 @@ class _Searcher:
         f = min(found, key=lambda f: abs(f - (self.hint or 0)))
         return _paragraph(self.previous, strict.source_start(f), strict.source_stop(f + len(self.quote.strict)))
 
+    def near_sides(self) -> list[str]:
+        """Return the context's words next to the quote, strict-folded: the last three before, the first three after."""
+        prefix = _fold(self.quote.prefix_as_captured, loose=False).text
+        suffix = _fold(self.quote.suffix_as_captured, loose=False).text
+        return [side for side in (" ".join(prefix.split()[-3:]), " ".join(suffix.split()[:3])) if len(side) >= 8]
+
+    def context_windows(self) -> list[tuple[int, int]] | None:
+        """Return the stretches (original offsets) around verbatim words of the context, or None for the whole text.
+
+        A page-sized text is searched between its context only where the words next to the quote
+        stand verbatim on one side at least (context_closed_up); a short text is searched whole.
+        """
+        reach = 2 * (2 * len(self.quote.loose) + 40 + 2 * max(len(self.quote.prefix), len(self.quote.suffix)))
+        if len(self.text) <= 4 * reach:
+            return None
+        strict = _fold(self.text, loose=False)
+        spans = []
+        for side in self.near_sides():
+            for f in _find_all(side, strict.text, near=self.hint)[: _MAX_CANDIDATES * 4]:
+                o = strict.source_start(f)
+                spans.append((o, o + len(side)))
+        return _merged(spans, pad=reach, limit=len(self.text))
+
     def context_closed_up(self) -> bool:
-        """Tell whether the captured prefix and suffix now stand side by side: nothing is left between them."""
+        """Tell whether no place between the captured context can be left: the context is gone, or closed up.
+
+        The search between prefix and suffix (anchored_candidates) needs one side found nearly as
+        captured; in practice a rewrite at the quote's place leaves the words next to it on at
+        least one side as they were. So when neither the prefix's last words nor the suffix's
+        first words stand verbatim in the text, or prefix and suffix now stand side by side,
+        there is no such place, and the costly search is skipped.
+        """
         prefix = _fold(self.quote.prefix_as_captured, loose=False).text
         suffix = _fold(self.quote.suffix_as_captured, loose=False).text
         if len(prefix) < 8 or len(suffix) < 8:
             return False
         text = _fold(self.text, loose=False).text
-        return f"{prefix} {suffix}" in text or f"{prefix}{suffix}" in text
+        if f"{prefix} {suffix}" in text or f"{prefix}{suffix}" in text:
+            return True
+        return not any(side in text for side in self.near_sides())
 
     def anchored_candidates(self) -> list[_Candidate]:
         """Return what now stands between the captured prefix and suffix.
@@ -1058,6 +1157,17 @@ class _Searcher:
         prefix, suffix = self.quote.prefix, self.quote.suffix
         if len(prefix) < 8 or len(suffix) < 8:
             return []
+        windows = self.context_windows() if not self.window else None
+        if windows is not None:
+            # Search only around where the words next to the quote still stand, each stretch as a
+            # text of its own, and score what is found there against the whole text.
+            found = []
+            for wa, wb in windows:
+                part = _Searcher(
+                    self.quote, self.text[wa:wb], hint=None, searched_in=self.searched_in, rules=self.rules, window=True
+                )
+                found += [self.candidate(c.start + wa, c.end + wa, c.q) for c in part.anchored_candidates()]
+            return [c for c in found if (c.context or 0) >= ANCHORED_CONTEXT_SIMILARITY]
         code, target = self.encoded()
         prefix_b, suffix_b = _encode(prefix, code), _encode(suffix, code)
         gap = 2 * len(self.quote.loose) + 40
@@ -1216,6 +1326,18 @@ def _nothing(status: str, searched_in: str) -> Location:
     return Location(status, None, None, "", None, None, [], searched_in, [])
 
 
+def _merged(spans: list[tuple[int, int]], *, pad: int, limit: int) -> list[tuple[int, int]]:
+    """Return spans widened by ``pad`` each side, within 0..limit, overlapping ones merged."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        a, b = max(0, a - pad), min(limit, b + pad)
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _find_all(needle: str, haystack: str, *, near: int | None) -> list[int]:
     """Return where ``needle`` occurs: everywhere, or at most at the places nearest ``near``."""
     hits: list[int] = []
@@ -1229,6 +1351,41 @@ def _find_all(needle: str, haystack: str, *, near: int | None) -> list[int]:
         # Folded offsets are close to the original ones (the fold mostly drops spaces).
         hits = sorted(sorted(hits, key=lambda h: abs(h - (near or 0)))[:_MAX_HITS])
     return hits
+
+
+@lru_cache(maxsize=64)
+def _alphabet(chars: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Return the characters of quote and context, commonest first, and their edlib codes.
+
+    Codes 1..254 go to the commonest characters; the rarest share 255 (a rare, harmless
+    over-match, corrected when q is measured on the real characters).
+    """
+    ranked = tuple(c for c, _ in Counter(chars).most_common())
+    return ranked, {c: chr(i + 1) for i, c in enumerate(ranked[:254])} | dict.fromkeys(ranked[254:], chr(255))
+
+
+def _encode_page(text: str, alphabet: tuple[str, ...]) -> bytes:
+    """Encode a page-sized text as _encode does for an alphabet of at most 254 characters, in C.
+
+    Every other character becomes byte 0 in one regular-expression pass, then the charmap codec
+    maps the rest (str.translate with a dict costs ~100 ns a character on a Cyrillic page).
+    """
+    others, charmap = _charmap(alphabet)
+    return codecs.charmap_encode(others.sub("\x00", text), "strict", charmap)[0]
+
+
+@lru_cache(maxsize=64)
+def _charmap(alphabet: tuple[str, ...]) -> tuple[re.Pattern[str], Any]:
+    table = "\x00" + "".join(alphabet) + _UNUSED_CODES[: 255 - len(alphabet)]
+    return _character_class(frozenset(alphabet), negated=True), codecs.charmap_build(table)
+
+
+_UNUSED_CODES = "".join(chr(0xE000 + i) for i in range(255))  # private-use characters fill the table
+
+
+@lru_cache(maxsize=64)
+def _character_class(chars: frozenset[str], *, negated: bool = False) -> re.Pattern[str]:
+    return re.compile("[" + ("^" if negated else "") + "".join(re.escape(c) for c in sorted(chars)) + "]")
 
 
 def _encode(text: str, code: dict[str, str]) -> bytes:
@@ -1333,6 +1490,11 @@ def _page_still_reads_alike(quote: _Quote, main_text: str, previous_text: str | 
     """
     words = _fold(main_text, loose=True).text.split() if not previous_text else []
     if previous_text and previous_text.strip():
+        # Most of the previous text's paragraphs still there word for word: it is the same page.
+        after = set(main_text.split("\n"))
+        kept = sum(len(p) for p in previous_text.split("\n") if p in after)
+        if kept >= SAME_PAGE_SHARE * len(previous_text):
+            return True
         # The previous text without the quote: its shingles less those wholly inside the quote
         # (the page's shingles are kept for the next quote of the same check).
         before = _text_shingles(previous_text) - _shingles(quote.exact.split())
@@ -1368,6 +1530,11 @@ def _shingles(words: list[str]) -> set[tuple[str, ...]]:
 
 def _content_words(text: str, rules: languages.Rules) -> Counter[str]:
     """Return a passage's content words (no function words) by key, with their counts."""
+    return Counter(_content_cached(text, rules))
+
+
+@lru_cache(maxsize=256)
+def _content_cached(text: str, rules: languages.Rules) -> Counter[str]:
     keys = [w.key for w in _words_in(text)]
     content = [k for k in keys if not (k in rules.function_words and not rules.is_number(k))]
     return Counter(content or keys)

@@ -15,7 +15,7 @@ gave each status, then the issue's targets with PASS or MISS:
 - unchanged quotes present 100 %;
 - the locator's time per quote ≤ 0.2 × its page's extraction time at p95 (and for "gone" verdicts).
 
-No database, no network: pure functions on stored pages. Exits 1 on any MISS.
+No database, no network: pure functions on stored pages. With --strict, exits 1 on any MISS.
 """
 
 from __future__ import annotations
@@ -89,11 +89,37 @@ def evaluate(outcomes: list[corpus.Outcome]) -> list[dict]:
     return results
 
 
+# The worst language's figure for each target, as bench/run.py tabulates ratios.
+SUMMARY = {
+    "substantive edits reported substantive": ("E1_substantive_min", ">=", 0.99),
+    "punctuation-only edits present or minor": ("E2_punctuation_min", ">=", 0.99),
+    "sentence/paragraph inserted before: present or moved": ("E3_inserted_before_min", ">=", 1.0),
+    "paragraph deleted: gone": ("E4_deleted_gone_min", ">=", 0.97),
+    "deleted paragraph re-anchored as edited": ("E4_deleted_reanchored_max", "<=", 0),
+    "unchanged quotes present": ("E5_unchanged_min", ">=", 1.0),
+    "locator time ÷ extraction, p95": ("E6_locator_vs_extraction_p95_max", "<=", MAX_LOCATOR_SHARE),
+    "“gone” verdict ÷ extraction, p95": ("E6_gone_vs_extraction_p95_max", "<=", MAX_LOCATOR_SHARE),
+}
+
+
+def summary(results: list[dict]) -> dict:
+    ratios = {}
+    for label, (name, comparison, target) in SUMMARY.items():
+        values = [r["share"] for r in results if r["target"] == label]
+        if not values:
+            continue
+        value = min(values) if comparison == ">=" else max(values)
+        passed = value >= target if comparison == ">=" else value <= target
+        ratios[name] = {"value": value, "target": f"{comparison} {target}", "verdict": "PASS" if passed else "MISS"}
+    return {"ratios": ratios, "languages": results}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--languages", default=",".join(corpus.LANGUAGES))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--show-misses", type=int, default=0, help="print up to N wrong cases per kind")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
     languages = tuple(code for code in args.languages.split(",") if code)
     outcomes = corpus.run(languages)
@@ -123,10 +149,10 @@ def main() -> int:
             print(f"   quote:   {o.case.selector.exact[:200]!r}")
             print(f"   matched: {o.location.matched_text[:200]!r} changed={o.location.changed_tokens[:4]}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        args.json.write_text(json.dumps(summary(results), indent=2, ensure_ascii=False))
     misses = [r for r in results if not r["pass"]]
     print(f"\n{len(outcomes)} cases over {len(pages)} pages; {len(misses)} targets missed.")
-    return 1 if misses else 0
+    return 1 if misses and args.strict else 0
 
 
 if __name__ == "__main__":

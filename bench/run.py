@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/run.py [--quick] [--json bench/results/all.json]    (or: make bench)
 
-Runs bench/guard.py, bench/recheck.py and bench/public.py one after the other, each in its own process
+Runs bench/guard.py, bench/recheck.py, bench/edit_corpus.py and bench/public.py one after the other, each in its own process
 with its output kept in bench/results/<name>.log and its figures in bench/results/<name>.json. Then it
 prints one table of every ratio (value, target, PASS or MISS, and which benchmark measured it) under a
 line describing the machine and the code, and writes all of it to bench/results/all.json.
@@ -41,6 +41,7 @@ TIMEOUT_SECONDS = 20 * 60  # per benchmark; each has its own limits, this only s
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "guard": ("bench/guard.py", ["--requests", "1000", "--rounds", "20"], ["--requests", "300", "--rounds", "10"]),
     "recheck": ("bench/recheck.py", ["--pages", "2000", "--workers", "4"], ["--pages", "200", "--workers", "4"]),
+    "edit_corpus": ("bench/edit_corpus.py", [], ["--languages", "en,uk,de"]),
     "public": (
         "bench/public.py",
         ["--disputes", "200", "--seconds", "4", "--rounds", "3", "--warmup", "2"],
@@ -71,6 +72,14 @@ LABELS = {
     ("recheck", "R5_first_capture_vs_raw"): "R5 first captures/s ÷ raw fetches/s (new pages)",
     ("guard", "guarded_vs_unguarded_keep_alive"): "guarded fetch ÷ httpx keep-alive",
     ("chaos", "R8_checks_recorded_vs_due"): "R8 checks recorded ÷ sources due, under chaos",
+    ("edit_corpus", "E1_substantive_min"): "E1 negation/number/date/hedge/denial edits substantive (worst)",
+    ("edit_corpus", "E2_punctuation_min"): "E2 punctuation-only edits present or minor (worst)",
+    ("edit_corpus", "E3_inserted_before_min"): "E3 sentence inserted before a quote: present (worst)",
+    ("edit_corpus", "E4_deleted_gone_min"): "E4 paragraph deleted: gone (worst language)",
+    ("edit_corpus", "E4_deleted_reanchored_max"): "E4 deleted paragraph shown as other words (cases)",
+    ("edit_corpus", "E5_unchanged_min"): "E5 unchanged quotes present (worst language)",
+    ("edit_corpus", "E6_locator_vs_extraction_p95_max"): "E6 locator ÷ page extraction, p95 (worst language)",
+    ("edit_corpus", "E6_gone_vs_extraction_p95_max"): "E6 gone verdict ÷ page extraction, p95 (worst)",
 }
 CHAOS = RESULTS / "chaos.json"  # written by `make chaos` (tools/chaos.py), which make bench does not run
 
