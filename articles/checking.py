@@ -497,6 +497,13 @@ def _locate(
     return check
 
 
+def _with_checks(announced: list[Quote], by_quote: dict[int, QuoteCheck]) -> list[tuple[Quote, QuoteCheck | None]]:
+    """Pair each announced quote with this fetch's check of it, else the check that found its change (one query)."""
+    missing = [q.last_check_id for q in announced if q.pk not in by_quote and q.last_check_id]
+    earlier = QuoteCheck.objects.in_bulk(missing) if missing else {}
+    return [(q, by_quote.get(q.pk) or earlier.get(q.last_check_id)) for q in announced]  # type: ignore[arg-type]
+
+
 def _language(snapshot: Snapshot, source_language: str) -> str:
     """Return the language whose substance rules apply: the page's, else the one the desk gave the source."""
     # Snapshots taken before languages were recorded have none: their text tells.
@@ -702,7 +709,11 @@ def _record(
     fetch_record = _save(
         source, fetch, snapshot=fetch.snapshot, checks=checks, quotes=changed_quotes, changes=changes,
         announce_liveness=decision.announce_liveness,
-        announce_quotes=[(q, by_quote.get(q.pk)) for q in all_quotes if q.pk in decision.announce_quotes],
+        # A confirming fetch of the same text locates nothing anew: the words that changed are in
+        # the check that first found the change, which the reason quotes ("“nicht” was added").
+        announce_quotes=_with_checks(
+            [q for q in all_quotes if q.pk in decision.announce_quotes], by_quote
+        ),
     )  # fmt: skip
     return CheckResult(source, fetch_record.state, fetch_record.fetch, checks if fetch_record.fetch else [])
 

@@ -130,7 +130,12 @@ def quote_reason(source: Source, quote: Quote, status: str, check: QuoteCheck | 
         tokens = (check.changed_tokens if check else None) or []
         if tokens:
             old, new = tokens[0]
-            changed = f": “{old}” became “{new}”" if old and new else ""
+            if old and new:
+                changed = f": “{old}” became “{new}”"
+            elif new:
+                changed = f": “{new}” was added"
+            elif old:
+                changed = f": “{old}” was taken out"
         return f"{label} has changed the substance of the quoted passage {passage}{changed}"
     if status == "uncertain":
         return f"{label} has changed around the quoted passage {passage}: we cannot locate it with confidence"

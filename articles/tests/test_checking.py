@@ -764,3 +764,72 @@ def test_a_per_site_share_spaced_beyond_the_visibility_timeout_is_refused(settin
     assert check_dispatch_countdowns(None) == []  # 12 a minute, the last 55 s later
     settings.DISPATCH_PER_SITE = 1000  # the last one 5,000 s later
     assert [error.id for error in check_dispatch_countdowns(None)] == ["articles.E003"]
+
+
+# --- issue 13: the page's language chooses the substance rules ------------------------------------
+
+GERMAN_PAGE = """<!doctype html><html lang="{lang}"><head><title>Kreml dementiert Telefonat</title></head><body>
+<article><h1>Kreml dementiert Telefonat zwischen Putin und Trump</h1>
+<p>Der Kreml hat am Montag einen Bericht der Washington Post über ein Telefonat zwischen Wladimir Putin
+und Donald Trump zurückgewiesen. Das sei reine Erfindung, sagte Kremlsprecher Dmitri Peskow vor Journalisten.</p>
+<p>Nach Angaben der Zeitung soll Trump dem russischen Präsidenten geraten haben, den Krieg in der Ukraine
+nicht weiter zu eskalieren. Das ukrainische Außenministerium erklärte, {claim}</p>
+<p>Die Regierung in Kiew habe von dem Gespräch vorab nichts gewusst und es deshalb weder billigen noch
+ablehnen können, sagte ein Sprecher des Ministeriums der Nachrichtenagentur Reuters am Montag in Kiew.</p>
+<p>Trump hatte im Wahlkampf mehrfach angekündigt, den Krieg innerhalb von 24 Stunden zu beenden, ohne zu
+erklären, wie das gelingen solle. Die Ukraine warnt seit Monaten vor einem Abkommen auf ihre Kosten.</p>
+</article></body></html>"""
+CLAIM = "die ukrainische Seite sei über das Telefonat informiert worden."
+NOT_CLAIM = "die ukrainische Seite sei über das Telefonat nicht informiert worden."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("declared", ["de", "en"])  # a CMS template declaring the wrong language
+def test_a_german_negation_inserted_into_a_quote_flags_the_dispute_as_a_change_of_substance(
+    site: HTTPServer, editor, reviewer, declared: str
+) -> None:
+    serve(site, GERMAN_PAGE.format(lang=declared, claim=CLAIM))
+    source = make_source(site)
+    quote = Quote.objects.create(source=source, exact=CLAIM)
+    check(source)
+    dispute = publish_citing(quote, editor, reviewer)
+    assert Source.objects.get(pk=source.pk).current_snapshot.language == "de"
+
+    serve(site, GERMAN_PAGE.format(lang=declared, claim=NOT_CLAIM))
+    check(source)
+    check(source)
+
+    quote.refresh_from_db()
+    dispute.refresh_from_db()
+    assert quote.status == Quote.Status.EDITED_SUBSTANTIVE
+    assert quote.last_check.changed_tokens == [["", "nicht"]]
+    assert dispute.needs_recheck
+    assert "has changed the substance of the quoted passage" in dispute.recheck_reason
+    assert dispute.recheck_reason.endswith(": “nicht” was added.")
+
+
+@pytest.mark.django_db
+def test_a_deleted_paragraph_is_gone_and_the_note_of_a_rewrite_is_recorded(site: HTTPServer) -> None:
+    serve(site, GERMAN_PAGE.format(lang="de", claim=CLAIM))
+    source = make_source(site)
+    sentence = "Die Regierung in Kiew habe von dem Gespräch vorab nichts gewusst"
+    rewritten = Quote.objects.create(source=source, exact=sentence)
+    removed = Quote.objects.create(
+        source=source, exact="Die Ukraine warnt seit Monaten vor einem Abkommen auf ihre Kosten."
+    )
+    check(source)
+
+    edited = (
+        GERMAN_PAGE.format(lang="de", claim=CLAIM)
+        .replace(sentence, "Das Ministerium wollte sich zu Einzelheiten der Berichte bislang nicht weiter äußern")
+        .replace(" Die Ukraine warnt seit Monaten vor einem Abkommen auf ihre Kosten.", "")
+    )
+    serve(site, edited)
+    check(source)
+
+    rewritten.refresh_from_db()
+    removed.refresh_from_db()
+    assert removed.status == Quote.Status.GONE
+    assert rewritten.status == Quote.Status.UNCERTAIN
+    assert rewritten.last_check.note == quotes.REWRITTEN_NOTE
+    assert rewritten.last_check.matched_text == ""

@@ -63,6 +63,24 @@ def test_source_page_shows_versions_diff_and_quote_states(client: Client, editor
     assert "Check now" in body
 
 
+def test_an_uncertain_place_shows_the_editor_why_and_never_other_words_as_the_quote(
+    client: Client, editor: User, source_with_versions: Source
+) -> None:
+    from articles import quotes
+
+    quote = Quote.objects.get(source=source_with_versions)
+    QuoteCheck.objects.filter(pk=quote.last_check_id).update(
+        status=Quote.Status.UNCERTAIN, matched_text="", note=quotes.REWRITTEN_NOTE
+    )
+    Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.UNCERTAIN)
+    client.force_login(editor)
+
+    body = client.get(reverse("articles:source-detail", args=[source_with_versions.pk])).content.decode()
+
+    assert quotes.REWRITTEN_NOTE in body
+    assert "Now reads" not in body
+
+
 def test_any_two_versions_can_be_compared(client: Client, editor: User, source_with_versions: Source) -> None:
     client.force_login(editor)
     first, second = source_with_versions.snapshots.order_by("captured_at")

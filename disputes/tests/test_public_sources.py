@@ -131,6 +131,22 @@ def test_source_page_shows_the_source_its_state_and_who_cites_it(client: Client,
     assertContains(response, 'Versions <span class="count">(2)</span>')
 
 
+def test_other_words_at_an_uncertain_place_are_never_shown_as_what_the_article_now_reads(
+    client: Client, source: Source
+) -> None:
+    # Issue 13: a deleted or rewritten passage is pointed out to editors, never quoted to readers
+    # as the quote's new wording.
+    quote = Quote.objects.get(source=source)
+    QuoteCheck.objects.filter(pk=quote.last_check_id).update(status=Quote.Status.UNCERTAIN)
+    Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.UNCERTAIN)
+
+    response = client.get(url(source))
+
+    citation = " ".join(text_of(response, ".//li[@class='citation']").split())
+    assert "now reads" not in citation
+    assert NOW_READS not in citation
+
+
 def test_only_an_http_address_is_a_link(client: Client, source: Source) -> None:
     Source.objects.filter(pk=source.pk).update(liveness=Source.Liveness.MOVED, final_url="javascript:alert(1)")
 
