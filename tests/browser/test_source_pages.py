@@ -75,6 +75,30 @@ def test_source_page_shows_what_changed(
     assert problems == []
 
 
+@pytest.mark.parametrize(("name", "device"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_a_rewritten_place_is_explained_and_never_offered_as_the_quote(
+    open_page: OpenPage, edited_source: Source, editor: User, name: str, device: dict
+) -> None:
+    from articles import quotes
+
+    quote = Quote.objects.get(source=edited_source)
+    QuoteCheck.objects.filter(pk=quote.last_check_id).update(
+        status=Quote.Status.UNCERTAIN, matched_text="", note=quotes.REWRITTEN_NOTE
+    )
+    Quote.objects.filter(pk=quote.pk).update(status=Quote.Status.UNCERTAIN)
+
+    page, problems = open_page(f"/login/?next=/desk/sources/{edited_source.pk}/", device)
+    sign_in(page, editor)
+
+    item = page.locator(".quote-item")
+    sync_api.expect(item.get_by_text("Cannot be located with confidence")).to_be_visible()
+    sync_api.expect(item.get_by_text(quotes.REWRITTEN_NOTE)).to_be_visible()
+    sync_api.expect(item.get_by_text("Now reads")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    save_screenshots(page, f"source-uncertain-{name}")
+    assert problems == []
+
+
 def test_check_now_runs_on_the_worker_and_the_page_updates_itself(  # type: ignore[no-untyped-def]
     open_page: OpenPage,
     site,  # noqa: F811  (the page server fixture)
