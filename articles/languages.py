@@ -223,7 +223,8 @@ def _one(code: str) -> Rules:
         codes=frozenset({code}),
         negations=_keys(section("negation").get("words", [])),
         negation_stems=tuple(word_key(s) for s in section("negation").get("stems", [])),
-        negation_prefixes=tuple(word_key(s) for s in section("negation").get("prefixes", [])),
+        # A one-letter prefix ("s-" of Italian "scorretto") would make "old" → "sold" a negation.
+        negation_prefixes=tuple(word_key(s) for s in section("negation").get("prefixes", []) if len(s) >= 2),
         negation_suffixes=tuple(word_key(s) for s in section("negation").get("suffixes", [])),
         negation_elisions=tuple(word_key(s) for s in section("negation").get("elisions", [])),
         denials=_keys(section("denial").get("words", [])),

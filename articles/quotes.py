@@ -302,6 +302,8 @@ def _kind_of_change(changes: Iterable[_Change], rules: languages.Rules) -> str:
 def _only_critical(change: _Change, rules: languages.Rules) -> bool:
     """Tell whether every changed word of a chunk is, on its own, a negation, denial, date, number, hedge or name."""
     old, new = _what_changed(*change)
+    if rules.negated_by_affix([w.key for w in old], [w.key for w in new]):
+        return True  # "exact" → "inexact": a negation made by an affix
     return all(_kind_of_change([([w], [])], rules) for w in [*old, *new])
 
 
@@ -803,15 +805,23 @@ class _Searcher:
             return self._share
         keys = sorted(self.content_words())
         low = None if _NEEDS_SLOW_FOLD[True].search(self.text) else _casefold_in_place(self.text)
-        if not keys or low is None:
-            self._share = 1.0
+        if not keys or low is None or ("ß" in low and any("ss" in k for k in keys)):
+            self._share = 1.0  # not judged: every stretch is searched
             return self._share
         if "ё" in low:
             low = low.replace("ё", "е")
         hits: list[tuple[int, int, str]] = []
+        # Word keys drop grave and acute accents ("réforme" → "reforme"); the text keeps them, so
+        # each word is also looked for as the quote writes it, case-folded.
+        written: dict[str, set[str]] = {}
+        for word in _words_in(self.quote.exact):
+            if word.key in self.content_words():
+                written.setdefault(word.key, set()).add(
+                    _casefold_in_place(unicodedata.normalize("NFKC", word.text)) or word.key
+                )
         for key in keys:
             # Word keys fold "ß" to "ss"; the text keeps it as one letter, offsets one for one.
-            for spelling in {key, key.replace("ss", "ß")}:
+            for spelling in {key, key.replace("ss", "ß"), *(w.replace("ё", "е") for w in written.get(key, ()))}:
                 at, found = low.find(spelling), 0
                 while at != -1 and found < _MAX_SCANNED:
                     end = at + len(spelling)
@@ -838,8 +848,15 @@ class _Searcher:
         self._share = best / len(keys)
         # The few stretches richest in the quote's words (nearest its old place among equals): a
         # candidate is looked for in as many as there are candidates kept.
-        merged = _merged([(a, b) for a, b, _ in regions], pad=len(self.quote.exact), limit=len(self.text))
-        richness = [max((n for a, b, n in regions if lo <= a and b <= hi), default=0) for lo, hi in merged]
+        merged = _whole_words(
+            _merged([(a, b) for a, b, _ in regions], pad=2 * len(self.quote.exact), limit=len(self.text)), self.text
+        )
+        richness = [0] * len(merged)
+        i = 0
+        for a, _end, n in sorted(regions):  # both sorted: one pass
+            while i < len(merged) - 1 and a >= merged[i][1]:
+                i += 1
+            richness[i] = max(richness[i], n)
         ranked = sorted(
             zip(merged, richness, strict=True),
             key=lambda item: (-item[1], abs(item[0][0] - (self.hint or 0))),
@@ -1326,6 +1343,20 @@ def _nothing(status: str, searched_in: str) -> Location:
     return Location(status, None, None, "", None, None, [], searched_in, [])
 
 
+def _whole_words(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Widen spans to whole words (a quote is never cut mid-word at a stretch's edge), merging overlaps."""
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        a = max(text.rfind(" ", 0, a), text.rfind("\n", 0, a)) + 1
+        stops = [i for i in (text.find(" ", b), text.find("\n", b)) if i != -1]
+        b = min(stops) if stops else len(text)
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def _merged(spans: list[tuple[int, int]], *, pad: int, limit: int) -> list[tuple[int, int]]:
     """Return spans widened by ``pad`` each side, within 0..limit, overlapping ones merged."""
     out: list[tuple[int, int]] = []
@@ -1424,18 +1455,20 @@ def _approximate_spans(query: bytes, target: bytes, max_errors: int, limit: int)
 
 
 def _distinct(spans: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
-    """Return one span per group of overlapping alignments: the one closest to the quote's length.
+    """Return one span per group of overlapping alignments, the leftmost (linear: a running group end).
 
-    edlib lists every start and end at the best distance; overlapping ones are one match, and of
-    equal cost the span as long as the quote is the quote, not the quote plus a neighbouring word.
+    edlib lists every start and end at the best distance; overlapping ones are one match.
+    ``_Searcher.best_start`` then picks the start that fits the quote best.
     """
-    groups: list[list[tuple[int, int]]] = []
+    out: list[tuple[int, int]] = []
+    group_end = -1
     for a, b in sorted(spans):
-        if groups and a < max(end for _, end in groups[-1]):
-            groups[-1].append((a, b))
-        else:
-            groups.append([(a, b)])
-    return [min(group, key=lambda span: (abs(span[1] - span[0] - length), span[0])) for group in groups]
+        if a < group_end:
+            group_end = max(group_end, b)
+            continue
+        out.append((a, b))
+        group_end = b
+    return out
 
 
 def _group_edges(spans: list[tuple[int, int]], *, last: bool) -> list[int]:

@@ -255,3 +255,62 @@ def test_a_snapshot_knows_its_language(html: str, expected: str) -> None:
     page = html.format(uk=UK_TEXT * 3, ru=RU_TEXT * 4, de=DE_TEXT * 3)
 
     assert extract.extract(page).language == expected
+
+
+# --- Found in review: accents, window edges, affixes, one-letter prefixes, repetitive texts ---------
+
+FILLER = "Ceci est une phrase de remplissage sans rapport avec la citation. "
+FR_QUOTE = "Le député a déclaré que la réforme fiscale était nécessaire pour l'économie française"
+FR_TEXT = FILLER * 3 + "Lundi soir, " + FR_QUOTE + ", selon l'AFP. " + FILLER * 3
+
+
+def test_an_accented_quote_moved_and_retyped_is_still_found() -> None:
+    selector = _select(FR_TEXT, FR_QUOTE)
+    moved = FILLER * 3 + "Autre contexte. " + FILLER * 2 + "Mardi, " + FR_QUOTE.upper() + " a-t-il dit. " + FILLER
+    reworded = moved.replace(FR_QUOTE.upper(), FR_QUOTE.replace("était", "est"))
+
+    assert locate(selector, moved, previous_text=FR_TEXT, language="fr").status == "present_normalised"
+    assert locate(selector, reworded, previous_text=FR_TEXT, language="fr").status == "edited"
+
+
+@pytest.mark.parametrize(
+    "edit", ["They said it would not be such a disaster", "They said that it would not be a disaster"]
+)
+def test_words_inserted_before_the_only_content_word_keep_the_whole_quote(edit: str) -> None:
+    quote = "They said it would be a disaster"
+    text = "Intro sentence here about things. " + quote + ", the minister added.\nNext paragraph."
+
+    location = locate(_select(text, quote), text.replace(quote, edit), previous_text=text, language="en")
+
+    assert (location.status, location.matched_text) == ("edited_substantive", edit)
+
+
+def test_a_negation_made_by_an_affix_in_place_is_a_change_of_substance() -> None:
+    text = "Selon lui, le rapport est exact et complet. Fin.\n"
+
+    location = locate(_select(text, "le rapport est exact"), text.replace("est exact", "est inexact"), language="fr")
+
+    assert location.status == "edited_substantive"
+    assert location.changed_tokens == [("exact", "inexact")]
+
+
+def test_a_one_letter_prefix_is_no_negation() -> None:
+    assert substantive_change([("old", "sold")], "") == ""
+    assert substantive_change([("deal", "ideal")], "it") == ""
+
+
+@pytest.mark.parametrize(
+    ("selector", "text"),
+    [
+        (Selector("\u200f\u200fabc"), "\u200fab" * 3333),
+        (Selector("the cat sat on the mat today again", "yesterday", "tomorrow"), "the cat sat on the mat " * 1739),
+        (Selector("ﬁﬁﬁﬁﬁﬁﬁﬁ x", "ﬁ", "ﬁ"), "ﬁ" * 20000),
+    ],
+)
+def test_repetitive_texts_take_no_quadratic_time(selector: Selector, text: str) -> None:
+    # Each took seconds to minutes before (overlapping alignments grouped in quadratic time).
+    import time
+
+    started = time.perf_counter()
+    locate(selector, text)
+    assert time.perf_counter() - started < 2.0
