@@ -649,7 +649,8 @@ class _Quote:
     prefix: str  # loose
     suffix: str  # loose
     prefix_as_captured: str
-    suffix_as_captured: str
+    prefix_strict: str  # the captured context folded strictly, for verbatim look-ups
+    suffix_strict: str
     # Whether the editor's selection began/ended at a word boundary: only then may a fuzzy match be
     # widened to whole words.
     whole_words_left: bool
@@ -667,7 +668,8 @@ class _Quote:
             prefix=_fold(selector.prefix, loose=True).text,
             suffix=_fold(selector.suffix, loose=True).text,
             prefix_as_captured=selector.prefix,
-            suffix_as_captured=selector.suffix,
+            prefix_strict=_fold(selector.prefix, loose=False).text,
+            suffix_strict=_fold(selector.suffix, loose=False).text,
             whole_words_left=not (selector.prefix[-1:].isalnum() and selector.exact[:1].isalnum()),
             whole_words_right=not (selector.suffix[:1].isalnum() and selector.exact[-1:].isalnum()),
             lead=strict[: len(strict) - len(strict.lstrip(_PUNCTUATION_AT_EDGES))],
@@ -724,6 +726,7 @@ class _Searcher:
         self._name_pairs: frozenset[str] | None = None
         self._content: Counter[str] | None = None
         self._share: float | None = None
+        self._changes: dict[tuple[int, int], list[_Change]] = {}
         self._regions: list[tuple[int, int]] | None = None
         self.text = text
         self.hint = hint
@@ -1049,7 +1052,13 @@ class _Searcher:
         return kept
 
     def changes(self, candidate: _Candidate) -> list[_Change]:
-        """Return the words in which a candidate differs from the captured quote."""
+        """Return the words in which a candidate differs from the captured quote (worked out once per span)."""
+        span = (candidate.start, candidate.end)
+        if span not in self._changes:
+            self._changes[span] = self._changes_of(candidate)
+        return self._changes[span]
+
+    def _changes_of(self, candidate: _Candidate) -> list[_Change]:
         changes = _changes(
             self.quote.exact,
             self.text[candidate.start : candidate.end],
@@ -1123,8 +1132,7 @@ class _Searcher:
 
     def near_sides(self) -> list[str]:
         """Return the context's words next to the quote, strict-folded: the last three before, the first three after."""
-        prefix = _fold(self.quote.prefix_as_captured, loose=False).text
-        suffix = _fold(self.quote.suffix_as_captured, loose=False).text
+        prefix, suffix = self.quote.prefix_strict, self.quote.suffix_strict
         return [side for side in (" ".join(prefix.split()[-3:]), " ".join(suffix.split()[:3])) if len(side) >= 8]
 
     def context_windows(self) -> list[tuple[int, int]] | None:
@@ -1153,8 +1161,7 @@ class _Searcher:
         first words stand verbatim in the text, or prefix and suffix now stand side by side,
         there is no such place, and the costly search is skipped.
         """
-        prefix = _fold(self.quote.prefix_as_captured, loose=False).text
-        suffix = _fold(self.quote.suffix_as_captured, loose=False).text
+        prefix, suffix = self.quote.prefix_strict, self.quote.suffix_strict
         if len(prefix) < 8 or len(suffix) < 8:
             return False
         text = _fold(self.text, loose=False).text
@@ -1521,7 +1528,6 @@ def _page_still_reads_alike(quote: _Quote, main_text: str, previous_text: str | 
 
     Both texts are normalised snapshots of one site, so their words compare as written: no fold.
     """
-    words = _fold(main_text, loose=True).text.split() if not previous_text else []
     if previous_text and previous_text.strip():
         # Most of the previous text's paragraphs still there word for word: it is the same page.
         after = set(main_text.split("\n"))
@@ -1537,9 +1543,9 @@ def _page_still_reads_alike(quote: _Quote, main_text: str, previous_text: str | 
         return 2 * len(before & after) / (len(before) + len(after)) >= GONE_SIMILARITY
     # No earlier text: does the page still use the words of the quote and its surroundings?
     own = {w for w in f"{quote.prefix} {quote.loose} {quote.suffix}".split() if len(w) >= 4}
-    if not own:
+    if not own or previous_text:  # an earlier text of only spaces says nothing either way
         return False
-    return len(own & set(words)) / len(own) >= GONE_SIMILARITY
+    return len(own & set(_fold(main_text, loose=True).text.split())) / len(own) >= GONE_SIMILARITY
 
 
 def _without(quote: _Quote, text: str) -> str:
